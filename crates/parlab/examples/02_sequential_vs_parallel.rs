@@ -1,0 +1,30 @@
+//! Step 2: the same two tasks, drawn twice: one after the other, then side by
+//! side in two processes.
+//!
+//! Run: `cargo run -p parlab --example 02_sequential_vs_parallel`
+
+use parlab::workloads::task;
+use parlab::{Process, Recorder, Sequential, process, timeline};
+
+fn main() -> parlab::Result<()> {
+    // ANCHOR: main
+    // Sequential: task 2 starts only when task 1 has finished.
+    let seq = Sequential::new();
+    let run = Recorder::start("02 sequential: one after the other");
+    seq.run(task)?;
+    seq.run(task)?;
+    let sequential = run.finish(seq.take_spans());
+
+    // Parallel: both tasks at the same time, each in its own process.
+    let run = Recorder::start("02 parallel: side by side");
+    let mut children = [Process::start(task)?, Process::start(task)?];
+    for child in &mut children {
+        child.join()?;
+    }
+    let parallel = run.finish(process::spans(&children));
+    // ANCHOR_END: main
+
+    timeline::print(&sequential);
+    timeline::print(&parallel);
+    Ok(())
+}

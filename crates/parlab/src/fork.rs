@@ -1,0 +1,78 @@
+//! Forking, done soundly.
+//!
+//! `fork` copies the calling thread only. Any lock another thread held at
+//! that moment (stdout's, the allocator's, a `Mutex` of yours) stays locked in
+//! the child forever, so forking a multithreaded process works by luck. Python
+//! answers this with `forkserver` and `spawn`; in Rust neither can send a
+//! closure to the new process. The engine therefore forks only a process that
+//! has one thread and otherwise returns [`Error::MultiThreaded`], which names
+//! the fix: start processes and process pools before any thread. The pools are
+//! written so that they start no threads in the parent, so a [`ProcessPool`]
+//! and [`Process`]es can be used together freely.
+//!
+//! In the child, the engine also closes the pipe ends that belong to the
+//! parent's other children (so that shutting a pool down is seen as end of
+//! file by its workers), and ends with `_exit` after flushing stdout, so that
+//! no parent destructor or `atexit` handler runs twice.
+//!
+//! [`Process`]: crate::Process
+//! [`ProcessPool`]: crate::ProcessPool
+
+use crate::error::{Error, Result, os};
+use std::io::Write;
+use std::os::fd::RawFd;
+use std::sync::Mutex;
+
+/// Parent-side pipe ends that no child should keep open.
+static PARENT_FDS: Mutex<Vec<RawFd>> = Mutex::new(Vec::new());
+
+pub(crate) fn register_parent_fd(fd: RawFd) {
+    PARENT_FDS.lock().unwrap_or_else(|e| e.into_inner()).push(fd);
+}
+
+pub(crate) fn unregister_parent_fd(fd: RawFd) {
+    PARENT_FDS.lock().unwrap_or_else(|e| e.into_inner()).retain(|&f| f != fd);
+}
+
+/// Fails with [`Error::MultiThreaded`] unless this process has one thread.
+pub fn ensure_single_threaded() -> Result<()> {
+    match crate::sys::thread_count() {
+        Some(threads) if threads > 1 => Err(Error::MultiThreaded { threads }),
+        _ => Ok(()),
+    }
+}
+
+/// Forks; the child runs `child` and never returns from this call.
+///
+/// The child's exit code is what `child` returns. Returns the child's pid in
+/// the parent.
+pub(crate) fn fork_child(child: impl FnOnce() -> i32) -> Result<nix::unistd::Pid> {
+    ensure_single_threaded()?;
+    // Anything still buffered would otherwise be printed by parent and child.
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: the process has one thread (checked above), so no lock can be
+    // held by a thread that does not exist in the child.
+    match unsafe { nix::unistd::fork() }.map_err(os("fork"))? {
+        nix::unistd::ForkResult::Parent { child } => Ok(child),
+        nix::unistd::ForkResult::Child => {
+            let fds = std::mem::take(&mut *PARENT_FDS.lock().unwrap_or_else(|e| e.into_inner()));
+            for fd in fds {
+                // SAFETY: these descriptors belong to the parent's bookkeeping,
+                // which this child never uses.
+                unsafe { nix::libc::close(fd) };
+            }
+            let code = child();
+            exit_now(code)
+        }
+    }
+}
+
+/// Flushes stdout and stderr, then ends the process without running
+/// destructors or `atexit` handlers that belong to the parent.
+pub(crate) fn exit_now(code: i32) -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit only ends the process.
+    unsafe { nix::libc::_exit(code) }
+}

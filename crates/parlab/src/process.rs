@@ -1,0 +1,235 @@
+//! One task in one child process: Python's `multiprocessing.Process`.
+//!
+//! The child is a `fork` of the caller, so the closure can use anything the
+//! parent had. Its return value comes back over a pipe (bincode), a panic comes
+//! back as [`Error::Panicked`] and a death by signal as [`Error::ChildDied`].
+
+use crate::error::{Error, ExitHow, Result, TaskFailure, os};
+use crate::fork::{exit_now, fork_child, register_parent_fd, unregister_parent_fd};
+use crate::trace::Span;
+use crate::wire;
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+use serde::{Serialize, de::DeserializeOwned};
+use std::fs::File;
+use std::io::Read;
+use std::marker::PhantomData;
+use std::os::fd::AsRawFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+/// What the child sends back: its value or failure, and when it ran.
+type Report = (Result<Vec<u8>, TaskFailure>, Span);
+
+/// A child process running one closure.
+///
+/// Dropping a `Process` that is still running kills it and reaps it, so no
+/// zombie or stray child outlives the handle.
+pub struct Process<R> {
+    pid: Pid,
+    pipe: Option<File>,
+    received: Vec<u8>,
+    status: Option<ExitHow>,
+    span: Option<Span>,
+    outcome: Option<Result<R>>,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<R: Serialize + DeserializeOwned> Process<R> {
+    /// Forks a child that runs `f` and sends its result back.
+    ///
+    /// Fails with [`Error::MultiThreaded`] if this process has other threads
+    /// (see [`crate::fork`]).
+    pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
+        let (read, write) = nix::unistd::pipe().map_err(os("pipe"))?;
+        let read = File::from(read);
+        register_parent_fd(read.as_raw_fd());
+        let child = fork_child(move || {
+            let mut write = File::from(write);
+            let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
+            let (code, value) = match value {
+                Ok(v) => (0, wire::encode(&v).map_err(|e| TaskFailure::Codec(e.to_string()))),
+                Err(panic) => (1, Err(TaskFailure::Panicked(panic_message(&*panic)))),
+            };
+            let report: Report = (value, span);
+            if wire::write_frame(&mut write, &report).is_err() {
+                exit_now(3);
+            }
+            code
+        });
+        // The write end moved into the closure, which the parent has dropped:
+        // the pipe reaches end of file when the child exits.
+        let pid = match child {
+            Ok(pid) => pid,
+            Err(e) => {
+                unregister_parent_fd(read.as_raw_fd());
+                return Err(e);
+            }
+        };
+        Ok(Process {
+            pid,
+            pipe: Some(read),
+            received: Vec::new(),
+            status: None,
+            span: None,
+            outcome: None,
+            _result: PhantomData,
+        })
+    }
+}
+
+impl<R: DeserializeOwned> Process<R> {
+    /// The child's process id.
+    pub fn pid(&self) -> i32 {
+        self.pid.as_raw()
+    }
+
+    /// Waits for the child and returns its value.
+    ///
+    /// Calling it again returns [`Error::Cancelled`]: the value was taken.
+    pub fn join(&mut self) -> Result<R> {
+        self.wait_until(None)?;
+        self.outcome.take().unwrap_or(Err(Error::Cancelled))
+    }
+
+    /// Waits at most `timeout`; `Ok(None)` if the child is still running.
+    pub fn join_timeout(&mut self, timeout: Duration) -> Result<Option<R>> {
+        if !self.wait_until(Some(Instant::now() + timeout))? {
+            return Ok(None);
+        }
+        self.outcome.take().unwrap_or(Err(Error::Cancelled)).map(Some)
+    }
+
+    /// Whether the child is still running.
+    pub fn is_alive(&mut self) -> bool {
+        matches!(self.wait_until(Some(Instant::now())), Ok(false))
+    }
+
+    /// How the child ended, once it has: an exit code or a signal.
+    pub fn exit_status(&self) -> Option<&ExitHow> {
+        self.status.as_ref()
+    }
+
+    /// When and where the child ran its closure, once it has sent its result.
+    pub fn span(&self) -> Option<&Span> {
+        self.span.as_ref()
+    }
+
+    /// Asks the child to stop (SIGTERM).
+    pub fn terminate(&self) -> Result<()> {
+        self.signal(Signal::SIGTERM)
+    }
+
+    /// Stops the child at once (SIGKILL).
+    pub fn kill(&self) -> Result<()> {
+        self.signal(Signal::SIGKILL)
+    }
+
+    fn signal(&self, sig: Signal) -> Result<()> {
+        if self.status.is_some() {
+            return Ok(());
+        }
+        kill(self.pid, sig).map_err(os("kill"))
+    }
+
+    /// Reads the child's report and reaps it; `Ok(false)` if `deadline`
+    /// passed first. The pipe is drained before `waitpid`, so a child with a
+    /// large result never blocks on a full pipe.
+    fn wait_until(&mut self, deadline: Option<Instant>) -> Result<bool> {
+        if self.status.is_some() {
+            return Ok(true);
+        }
+        while let Some(pipe) = self.pipe.as_mut() {
+            let wait = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if !readable_within(pipe, wait)? {
+                return Ok(false);
+            }
+            let mut buf = [0u8; 64 * 1024];
+            let n = pipe.read(&mut buf)?;
+            if n == 0 {
+                unregister_parent_fd(pipe.as_raw_fd());
+                self.pipe = None;
+            } else {
+                self.received.extend_from_slice(&buf[..n]);
+            }
+        }
+        let status = waitpid(self.pid, None).map_err(os("waitpid"))?;
+        let how = exit_how(status);
+        let report: Option<Report> = wire::drain_frames(&mut self.received)?.into_iter().next();
+        self.outcome = Some(match report {
+            Some((value, span)) => {
+                self.span = Some(span);
+                value.map_err(Error::from).and_then(|bytes| wire::decode(&bytes))
+            }
+            None => Err(Error::ChildDied { pid: self.pid.as_raw(), how: how.clone() }),
+        });
+        self.status = Some(how);
+        Ok(true)
+    }
+}
+
+/// The spans of joined processes, numbered in the order given: the trace of
+/// a run made of separate processes.
+pub fn spans<R>(processes: &[Process<R>]) -> Vec<Span> {
+    processes.iter().enumerate().filter_map(|(i, p)| p.span.clone().map(|s| Span { index: i, ..s })).collect()
+}
+
+/// Waits until `file` can be read (or is at end of file); `None` waits forever.
+pub(crate) fn readable_within(file: &File, wait: Option<Duration>) -> Result<bool> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
+    let timeout = match wait {
+        None => PollTimeout::NONE,
+        Some(d) => PollTimeout::try_from(d).unwrap_or(PollTimeout::MAX),
+    };
+    let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+    loop {
+        match poll(&mut fds, timeout) {
+            Ok(n) => return Ok(n > 0),
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::Os { what: "poll", source: e }),
+        }
+    }
+}
+
+/// Turns a wait status into words.
+pub(crate) fn exit_how(status: WaitStatus) -> ExitHow {
+    match status {
+        WaitStatus::Exited(_, code) => ExitHow::Code(code),
+        WaitStatus::Signaled(_, sig, _) => ExitHow::Signal(sig.as_str().to_string()),
+        other => ExitHow::Signal(format!("{other:?}")),
+    }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a value that is not a string".to_string()
+    }
+}
+
+impl<R> Drop for Process<R> {
+    fn drop(&mut self) {
+        if let Some(pipe) = &self.pipe {
+            unregister_parent_fd(pipe.as_raw_fd());
+        }
+        if self.status.is_none() {
+            let _ = kill(self.pid, Signal::SIGKILL);
+            let _ = waitpid(self.pid, None);
+        }
+    }
+}
+
+/// Reaps `pid` if it has ended; used by pools to tell how a worker died.
+pub(crate) fn reap(pid: Pid, block: bool) -> Option<ExitHow> {
+    let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
+    match waitpid(pid, flags) {
+        Ok(WaitStatus::StillAlive) | Err(_) => None,
+        Ok(status) => Some(exit_how(status)),
+    }
+}

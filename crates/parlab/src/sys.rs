@@ -1,0 +1,124 @@
+//! The few facts the engine needs from the operating system, each behind one
+//! small function so that a port to another Unix only touches this file.
+//! Linux answers from `/proc` and cgroups; elsewhere the answers are `None`
+//! and callers fall back to what the standard library knows.
+
+use std::time::Duration;
+
+/// Threads in this process, or `None` where the OS does not tell us cheaply.
+pub fn thread_count() -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// Where the usable CPU count comes from: cores, affinity and cgroup quota.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cpus {
+    /// CPUs the machine has online.
+    pub online: usize,
+    /// CPUs this process may be scheduled on (affinity mask), if known.
+    pub affinity: Option<usize>,
+    /// CPU time per second the cgroup allows (`cpu.max`), if limited.
+    pub quota: Option<f64>,
+    /// What parallel work can really use: the smallest of the above, at least 1.
+    pub usable: usize,
+}
+
+impl Cpus {
+    /// Reads the CPU budget of this process now.
+    pub fn detect() -> Cpus {
+        let online = online_cpus();
+        let affinity = affinity_cpus();
+        let quota = cgroup_quota();
+        let mut usable = affinity.unwrap_or(online).min(online);
+        if let Some(q) = quota {
+            usable = usable.min(q.ceil() as usize);
+        }
+        Cpus { online, affinity, quota, usable: usable.max(1) }
+    }
+
+    /// One line that explains the number, for verdicts and the book.
+    pub fn explain(&self) -> String {
+        let mut s = format!("{} usable CPU(s): {} online", self.usable, self.online);
+        if let Some(a) = self.affinity {
+            s.push_str(&format!(", {a} in this process's affinity mask"));
+        }
+        if let Some(q) = self.quota {
+            s.push_str(&format!(", cgroup quota {q:.2} CPU"));
+        }
+        s
+    }
+}
+
+fn online_cpus() -> usize {
+    // sysconf(_SC_NPROCESSORS_ONLN) through nix, portable across Unix.
+    nix::unistd::sysconf(nix::unistd::SysconfVar::_NPROCESSORS_ONLN).ok().flatten().map(|n| n as usize).unwrap_or(1)
+}
+
+fn affinity_cpus() -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sched::{CpuSet, sched_getaffinity};
+        let set = sched_getaffinity(nix::unistd::Pid::from_raw(0)).ok()?;
+        Some((0..CpuSet::count()).filter(|&i| set.is_set(i).unwrap_or(false)).count())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+fn cgroup_quota() -> Option<f64> {
+    #[cfg(target_os = "linux")]
+    {
+        // cgroup v2: "max 100000" or "150000 100000".
+        if let Ok(s) = std::fs::read_to_string("/sys/fs/cgroup/cpu.max") {
+            let mut it = s.split_whitespace();
+            let (quota, period) = (it.next()?, it.next()?);
+            if quota == "max" {
+                return None;
+            }
+            return Some(quota.parse::<f64>().ok()? / period.parse::<f64>().ok()?);
+        }
+        // cgroup v1.
+        let q: f64 = std::fs::read_to_string("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").ok()?.trim().parse().ok()?;
+        let p: f64 = std::fs::read_to_string("/sys/fs/cgroup/cpu/cpu.cfs_period_us").ok()?.trim().parse().ok()?;
+        (q > 0.0).then(|| q / p)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// CPU time (user + system) used so far by this process and by its reaped children.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CpuTime {
+    pub own: Duration,
+    pub children: Duration,
+}
+
+impl CpuTime {
+    /// Reads `getrusage` for self and for children.
+    pub fn now() -> CpuTime {
+        use nix::sys::resource::{UsageWho, getrusage};
+        let total = |who| getrusage(who).map(|u| tv(u.user_time()) + tv(u.system_time())).unwrap_or_default();
+        CpuTime { own: total(UsageWho::RUSAGE_SELF), children: total(UsageWho::RUSAGE_CHILDREN) }
+    }
+
+    /// CPU time spent between `earlier` and `self`.
+    pub fn since(&self, earlier: &CpuTime) -> CpuTime {
+        CpuTime { own: self.own.saturating_sub(earlier.own), children: self.children.saturating_sub(earlier.children) }
+    }
+}
+
+fn tv(t: nix::sys::time::TimeVal) -> Duration {
+    Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
+}

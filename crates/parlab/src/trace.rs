@@ -1,0 +1,270 @@
+//! What ran where and when: a [`Span`] for every task, a [`Trace`] for a run.
+//!
+//! Spans are taken on the system-wide monotonic clock ([`crate::clock`]), so
+//! spans from different processes line up on one timeline.
+
+use crate::clock::{now_ns, secs_between};
+use crate::sys::CpuTime;
+use serde::{Deserialize, Serialize};
+
+/// One task's run: which task, in which process and thread, from when to when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// The task's position in its input (or the order it was started in).
+    pub index: usize,
+    /// Process that ran it.
+    pub pid: i32,
+    /// Kernel thread id that ran it.
+    pub tid: i32,
+    /// Worker number inside its pool (0 outside pools).
+    pub worker: usize,
+    /// Start and end on the monotonic clock, in nanoseconds.
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+impl Span {
+    /// Runs `f`, timing it as task `index` on `worker` in the calling thread.
+    pub fn measure<R>(index: usize, worker: usize, f: impl FnOnce() -> R) -> (R, Span) {
+        let start_ns = now_ns();
+        let value = f();
+        let end_ns = now_ns();
+        let span = Span { index, pid: current_pid(), tid: current_tid(), worker, start_ns, end_ns };
+        (value, span)
+    }
+
+    /// The span's length in seconds.
+    pub fn secs(&self) -> f64 {
+        secs_between(self.start_ns, self.end_ns)
+    }
+
+    /// Whether two spans ran at the same time, even partly.
+    pub fn overlaps(&self, other: &Span) -> bool {
+        self.start_ns < other.end_ns && other.start_ns < self.end_ns
+    }
+}
+
+pub(crate) fn current_pid() -> i32 {
+    nix::unistd::getpid().as_raw()
+}
+
+pub(crate) fn current_tid() -> i32 {
+    #[cfg(target_os = "linux")]
+    {
+        nix::unistd::gettid().as_raw()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        0
+    }
+}
+
+/// Starts measuring a run: wall clock and CPU time, until [`Recorder::finish`].
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    title: String,
+    start_ns: u64,
+    cpu: CpuTime,
+}
+
+impl Recorder {
+    /// Starts the clock for a run called `title`.
+    pub fn start(title: impl Into<String>) -> Recorder {
+        Recorder { title: title.into(), start_ns: now_ns(), cpu: CpuTime::now() }
+    }
+
+    /// Stops the clock and keeps `spans` as the run's tasks.
+    pub fn finish(self, spans: Vec<Span>) -> Trace {
+        Trace {
+            title: self.title,
+            start_ns: self.start_ns,
+            end_ns: now_ns(),
+            cpu: CpuTime::now().since(&self.cpu),
+            parent_pid: current_pid(),
+            spans,
+        }
+    }
+}
+
+/// A finished run: its tasks, its wall time and the CPU time it used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    pub title: String,
+    pub start_ns: u64,
+    pub end_ns: u64,
+    /// CPU time of the parent and of the children it reaped during the run.
+    pub cpu: CpuTime,
+    /// The process that recorded the run.
+    pub parent_pid: i32,
+    pub spans: Vec<Span>,
+}
+
+impl Trace {
+    /// Builds a trace from spans alone, its wall time from the first start to the last end.
+    pub fn from_spans(title: impl Into<String>, spans: Vec<Span>) -> Trace {
+        let start_ns = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
+        let end_ns = spans.iter().map(|s| s.end_ns).max().unwrap_or(start_ns);
+        Trace { title: title.into(), start_ns, end_ns, cpu: CpuTime::default(), parent_pid: current_pid(), spans }
+    }
+
+    /// Wall time of the run, in seconds.
+    pub fn wall_secs(&self) -> f64 {
+        secs_between(self.start_ns, self.end_ns)
+    }
+
+    /// The distinct (pid, thread) lanes that ran tasks, ordered by the
+    /// first task (lowest index) each ran.
+    pub fn lanes(&self) -> Vec<(i32, i32)> {
+        let mut spans: Vec<&Span> = self.spans.iter().collect();
+        spans.sort_by_key(|s| (s.index, s.start_ns));
+        let mut lanes = Vec::new();
+        for s in spans {
+            if !lanes.contains(&(s.pid, s.tid)) {
+                lanes.push((s.pid, s.tid));
+            }
+        }
+        lanes
+    }
+
+    /// Distinct processes that ran tasks.
+    pub fn pids(&self) -> Vec<i32> {
+        let mut pids: Vec<i32> = self.spans.iter().map(|s| s.pid).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        pids
+    }
+
+    /// The largest number of tasks that were running at one moment.
+    pub fn max_concurrency(&self) -> usize {
+        let mut events: Vec<(u64, i32)> = Vec::new();
+        for s in &self.spans {
+            events.push((s.start_ns, 1));
+            events.push((s.end_ns, -1));
+        }
+        // Ends sort before starts at the same instant: touching is not overlapping.
+        events.sort();
+        let (mut now, mut max) = (0i32, 0i32);
+        for (_, d) in events {
+            now += d;
+            max = max.max(now);
+        }
+        max as usize
+    }
+
+    /// Numbers that sum the run up.
+    pub fn summary(&self) -> Summary {
+        let wall = self.wall_secs();
+        let busy: f64 = self.spans.iter().map(Span::secs).sum();
+        let lanes = self.lanes().len().max(1);
+        let speedup = if wall > 0.0 { busy / wall } else { 0.0 };
+        Summary {
+            tasks: self.spans.len(),
+            lanes,
+            processes: self.pids().len(),
+            wall_secs: wall,
+            task_secs: busy,
+            speedup,
+            efficiency: speedup / lanes as f64,
+            cpu_parent_secs: self.cpu.own.as_secs_f64(),
+            cpu_children_secs: self.cpu.children.as_secs_f64(),
+        }
+    }
+
+    /// Saves the trace as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a trace always serialises")
+    }
+}
+
+/// A run in numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub tasks: usize,
+    /// Distinct (process, thread) lanes that ran tasks.
+    pub lanes: usize,
+    pub processes: usize,
+    pub wall_secs: f64,
+    /// Sum of every task's own time: what a sequential run would take.
+    pub task_secs: f64,
+    /// `task_secs / wall_secs`: how many tasks ran at once, on average.
+    pub speedup: f64,
+    /// Speedup per lane: 1.0 means no lane was ever idle.
+    pub efficiency: f64,
+    pub cpu_parent_secs: f64,
+    pub cpu_children_secs: f64,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "{} tasks in {} process(es), {} lane(s): wall {:.3} s, task time {:.3} s",
+            self.tasks, self.processes, self.lanes, self.wall_secs, self.task_secs
+        )?;
+        write!(
+            f,
+            "speedup {:.2}x, efficiency {:.0}%, CPU: parent {:.3} s, children {:.3} s",
+            self.speedup,
+            self.efficiency * 100.0,
+            self.cpu_parent_secs,
+            self.cpu_children_secs
+        )
+    }
+}
+
+/// The environment variable that names a file where course workloads append
+/// their spans, one JSON line each, whatever runs them. The checker sets it to
+/// see how a learner's program really ran.
+pub const TRACE_FILE_ENV: &str = "PARLAB_TRACE";
+
+/// Appends `span` to the file named by [`TRACE_FILE_ENV`], if it is set.
+///
+/// One `write` of one line on a file opened for appending, so lines from many
+/// processes never interleave.
+pub fn append_to_trace_file(span: &Span) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os(TRACE_FILE_ENV) else { return };
+    let mut line = serde_json::to_vec(span).expect("a span always serialises");
+    line.push(b'\n');
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = f.write_all(&line);
+    }
+}
+
+/// Reads spans written by [`append_to_trace_file`]; lines that do not parse are skipped.
+pub fn read_trace_file(path: &std::path::Path) -> std::io::Result<Vec<Span>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(index: usize, pid: i32, start_ns: u64, end_ns: u64) -> Span {
+        Span { index, pid, tid: pid, worker: 0, start_ns, end_ns }
+    }
+
+    #[test]
+    fn concurrency_counts_overlap_but_not_touching() {
+        let t = Trace::from_spans("t", vec![span(0, 1, 0, 10), span(1, 2, 10, 20)]);
+        assert_eq!(t.max_concurrency(), 1);
+        let t = Trace::from_spans("t", vec![span(0, 1, 0, 10), span(1, 2, 5, 20), span(2, 3, 6, 7)]);
+        assert_eq!(t.max_concurrency(), 3);
+    }
+
+    #[test]
+    fn summary_speedup_is_task_time_over_wall_time() {
+        let t = Trace::from_spans("t", vec![span(0, 1, 0, 1_000), span(1, 2, 0, 1_000)]);
+        let s = t.summary();
+        assert_eq!((s.tasks, s.lanes, s.processes), (2, 2, 2));
+        assert!((s.speedup - 2.0).abs() < 1e-9);
+        assert!((s.efficiency - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn lanes_follow_the_first_task_they_ran() {
+        let t = Trace::from_spans("t", vec![span(1, 7, 50, 60), span(0, 3, 0, 10), span(2, 7, 70, 80)]);
+        assert_eq!(t.lanes(), vec![(3, 3), (7, 7)]);
+    }
+}
