@@ -42,6 +42,16 @@ pub fn ensure_single_threaded() -> Result<()> {
     }
 }
 
+/// Waits up to `timeout` for this process to be down to one thread: a
+/// dropped thread pool's threads end shortly after the drop, not at it.
+pub fn wait_until_single_threaded(timeout: std::time::Duration) -> Result<()> {
+    let deadline = std::time::Instant::now() + timeout;
+    while ensure_single_threaded().is_err() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    ensure_single_threaded()
+}
+
 /// Forks; the child runs `child` and never returns from this call.
 ///
 /// The child's exit code is what `child` returns. Returns the child's pid in

@@ -40,32 +40,48 @@ const MAX_BYTES_IN_FLIGHT: usize = 16 * 1024;
 /// chunk in flight, which keeps the load balanced; tiny ones need many.
 const QUEUED_WORK_NS: f64 = 200_000.0;
 
-/// Runs one task in a worker: decodes the argument, calls the function at
-/// `func`, encodes the result. One instance per (argument, result) type.
-type Trampoline = fn(usize, &[u8]) -> Result<Vec<u8>, TaskFailure>;
+/// Runs one chunk in a worker: decodes the arguments, calls the function at
+/// `func` on each (a panic fails that task alone), encodes the results, and
+/// times the chunk (the worker sets the span's task count). One instance per
+/// (argument, result) type.
+type Trampoline = fn(usize, &[u8], usize, usize) -> (Result<Vec<u8>, TaskFailure>, Span);
 
-fn trampoline<A: DeserializeOwned, R: Serialize>(func: usize, arg: &[u8]) -> Result<Vec<u8>, TaskFailure> {
+fn run_chunk<A: DeserializeOwned, R: Serialize>(
+    func: usize,
+    args: &[u8],
+    first_index: usize,
+    worker: usize,
+) -> (Result<Vec<u8>, TaskFailure>, Span) {
     // SAFETY: `func` is the address of an `fn(A) -> R` taken in the process
     // this worker was forked from, so the same code sits at the same address.
     let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
-    let arg: A = wire::decode(arg).map_err(|e| TaskFailure::Codec(e.to_string()))?;
-    let value = catch_unwind(AssertUnwindSafe(|| f(arg))).map_err(|p| TaskFailure::Panicked(panic_message(&*p)))?;
-    wire::encode(&value).map_err(|e| TaskFailure::Codec(e.to_string()))
+    Span::measure(first_index, worker, || {
+        let args: Vec<A> = wire::decode(args).map_err(|e| TaskFailure::Codec(e.to_string()))?;
+        let results: Vec<Result<R, TaskFailure>> = args
+            .into_iter()
+            .map(|a| catch_unwind(AssertUnwindSafe(|| f(a))).map_err(|p| TaskFailure::Panicked(panic_message(&*p))))
+            .collect();
+        wire::encode(&results).map_err(|e| TaskFailure::Codec(e.to_string()))
+    })
 }
 
 #[derive(Serialize, Deserialize)]
 struct Request {
     first_id: u64,
     first_index: usize,
+    count: usize,
     trampoline: usize,
     func: usize,
-    args: Vec<Vec<u8>>,
+    /// bincode of the chunk's `Vec<A>`.
+    args: Vec<u8>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Reply {
     first_id: u64,
-    results: Vec<(Result<Vec<u8>, TaskFailure>, Span)>,
+    /// bincode of the chunk's `Vec<Result<R, TaskFailure>>`.
+    results: Result<Vec<u8>, TaskFailure>,
+    span: Span,
 }
 
 /// How [`ProcessPool::shutdown`] treats work that has not finished.
@@ -102,7 +118,9 @@ struct Chunk {
     frame: Vec<u8>,
 }
 
+/// What became of a chunk.
 enum Outcome {
+    /// The bincode of its `Vec<Result<R, TaskFailure>>`, or why it has none.
     Done(Result<Vec<u8>, TaskFailure>),
     Broken,
     Cancelled,
@@ -111,10 +129,12 @@ enum Outcome {
 struct Inner {
     workers: Vec<Worker>,
     queue: VecDeque<Chunk>,
-    /// Finished tasks not yet taken, with the time they ended.
+    /// Finished chunks not yet taken (by first task id), with the time they ended.
     results: HashMap<u64, (u64, Outcome)>,
-    /// Tasks whose handle was dropped: their results are thrown away.
+    /// Chunks whose handle was dropped: their results are thrown away.
     discarded: HashSet<u64>,
+    /// Reused buffer for reading replies.
+    read_buf: Vec<u8>,
     spans: Vec<Span>,
     broken: Option<(usize, i32, ExitHow)>,
     /// Running average of how long one chunk takes in a worker, in ns.
@@ -146,6 +166,7 @@ impl ProcessPool {
                 queue: VecDeque::new(),
                 results: HashMap::new(),
                 discarded: HashSet::new(),
+                read_buf: vec![0; 256 * 1024],
                 spans: Vec::new(),
                 broken: None,
                 chunk_ns: None,
@@ -183,9 +204,9 @@ impl ProcessPool {
         R: Serialize + DeserializeOwned,
     {
         let index = self.inner.borrow().next_index;
-        let first = self.enqueue(f, std::iter::once(arg), 1, index)?;
+        let chunks = self.enqueue(f, std::iter::once(arg), 1, index)?;
         self.pump(false)?;
-        Ok(PoolTask { pool: self, id: first, taken: false, _result: PhantomData })
+        Ok(PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData })
     }
 
     /// Runs `f` on every input and returns the results in input order; the
@@ -210,13 +231,21 @@ impl ProcessPool {
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
     {
-        let first = self.enqueue(f, inputs, chunk_size, 0)?;
-        let last = self.inner.borrow().next_id;
-        let mut out = Vec::with_capacity((last - first) as usize);
+        let chunks = self.enqueue(f, inputs, chunk_size, 0)?;
+        let mut out = Vec::new();
         let mut first_error = None;
-        for id in first..last {
+        for id in chunks {
             match self.wait_for::<R>(id) {
-                Ok(v) => out.push(v),
+                Ok(results) => {
+                    for r in results {
+                        match r {
+                            Ok(v) => out.push(v),
+                            Err(e) => {
+                                first_error.get_or_insert(e);
+                            }
+                        }
+                    }
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -234,10 +263,10 @@ impl ProcessPool {
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
     {
-        let first = self.enqueue(f, inputs, 1, 0)?;
-        let last = self.inner.borrow().next_id;
+        let pending = self.enqueue(f, inputs, 1, 0)?;
+        let first = pending.first().copied().unwrap_or(0);
         self.pump(false)?;
-        Ok(AsCompleted { pool: self, first, pending: (first..last).collect(), _result: PhantomData })
+        Ok(AsCompleted { pool: self, first, pending, _result: PhantomData })
     }
 
     /// Stops the pool: with [`Shutdown::Wait`] after every submitted task
@@ -248,9 +277,7 @@ impl ProcessPool {
             if mode == Shutdown::CancelPending {
                 let inner = &mut *inner;
                 for chunk in inner.queue.drain(..) {
-                    for id in chunk.first_id..chunk.first_id + chunk.count as u64 {
-                        inner.results.insert(id, (0, Outcome::Cancelled));
-                    }
+                    inner.results.insert(chunk.first_id, (0, Outcome::Cancelled));
                 }
             }
         }
@@ -283,13 +310,14 @@ impl ProcessPool {
         Ok(())
     }
 
+    /// Queues `inputs` in chunks of `chunk_size`; returns each chunk's id.
     fn enqueue<A, R>(
         &self,
         f: fn(A) -> R,
         inputs: impl IntoIterator<Item = A>,
         chunk_size: usize,
         first_index: usize,
-    ) -> Result<u64>
+    ) -> Result<Vec<u64>>
     where
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned,
@@ -298,37 +326,37 @@ impl ProcessPool {
         if let Some((worker, pid, how)) = &inner.broken {
             return Err(Error::BrokenPool { worker: *worker, pid: *pid, how: how.clone() });
         }
-        let first = inner.next_id;
-        let tramp: Trampoline = trampoline::<A, R>;
+        let tramp: Trampoline = run_chunk::<A, R>;
         let mut index = first_index;
-        let mut args = Vec::with_capacity(chunk_size.max(1));
+        let mut ids = Vec::new();
+        let mut chunk: Vec<A> = Vec::with_capacity(chunk_size.max(1));
         let mut inputs = inputs.into_iter().peekable();
         while inputs.peek().is_some() {
-            args.clear();
-            for a in inputs.by_ref().take(chunk_size.max(1)) {
-                args.push(wire::encode(&a)?);
-            }
+            chunk.clear();
+            chunk.extend(inputs.by_ref().take(chunk_size.max(1)));
+            let count = chunk.len();
+            let first_id = inner.next_id;
             let request = Request {
-                first_id: inner.next_id,
+                first_id,
                 first_index: index,
+                count,
                 trampoline: tramp as usize,
                 func: f as usize,
-                args: std::mem::take(&mut args),
+                args: wire::encode(&chunk)?,
             };
-            let count = request.args.len();
             let mut frame = Vec::new();
             wire::push_frame(&mut frame, &request)?;
-            let first_id = inner.next_id;
             inner.queue.push_back(Chunk { first_id, count, frame });
+            ids.push(first_id);
             inner.next_id += count as u64;
             index += count;
         }
         inner.next_index = inner.next_index.max(index);
-        Ok(first)
+        Ok(ids)
     }
 
-    /// Waits for task `id` and takes its result.
-    fn wait_for<R: DeserializeOwned>(&self, id: u64) -> Result<R> {
+    /// Waits for chunk `id` and takes its results.
+    fn wait_for<R: DeserializeOwned>(&self, id: u64) -> Result<Vec<Result<R>>> {
         loop {
             let finished = self.inner.borrow_mut().results.remove(&id);
             if let Some((_, outcome)) = finished {
@@ -338,9 +366,12 @@ impl ProcessPool {
         }
     }
 
-    fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<R> {
+    fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<Vec<Result<R>>> {
         match outcome {
-            Outcome::Done(Ok(bytes)) => wire::decode(&bytes),
+            Outcome::Done(Ok(bytes)) => {
+                let results: Vec<Result<R, TaskFailure>> = wire::decode(&bytes)?;
+                Ok(results.into_iter().map(|r| r.map_err(Error::from)).collect())
+            }
             Outcome::Done(Err(failure)) => Err(failure.into()),
             Outcome::Cancelled => Err(Error::Cancelled),
             Outcome::Broken => {
@@ -431,10 +462,9 @@ impl Inner {
     }
 
     fn read_worker(&mut self, i: usize) -> Result<()> {
-        let mut buf = vec![0u8; 256 * 1024];
         let w = &mut self.workers[i];
         let Some(rx) = w.from_worker.as_mut() else { return Ok(()) };
-        let n = match rx.read(&mut buf) {
+        let n = match rx.read(&mut self.read_buf) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
             Err(_) => 0,
@@ -443,7 +473,7 @@ impl Inner {
             self.worker_died(i);
             return Ok(());
         }
-        w.received.extend_from_slice(&buf[..n]);
+        w.received.extend_from_slice(&self.read_buf[..n]);
         let replies: Vec<Reply> = wire::drain_frames(&mut w.received)?;
         for reply in replies {
             let w = &mut self.workers[i];
@@ -451,18 +481,12 @@ impl Inner {
                 let (_, _, bytes) = w.in_flight.remove(pos).expect("position is valid");
                 w.bytes_in_flight -= bytes;
             }
-            let chunk_ns: u64 = reply.results.iter().map(|(_, s)| s.end_ns - s.start_ns).sum();
-            self.chunk_ns = Some(match self.chunk_ns {
-                None => chunk_ns as f64,
-                Some(avg) => 0.8 * avg + 0.2 * chunk_ns as f64,
-            });
-            for (k, (result, span)) in reply.results.into_iter().enumerate() {
-                let id = reply.first_id + k as u64;
-                let end = span.end_ns;
-                self.spans.push(span);
-                if !self.discarded.remove(&id) {
-                    self.results.insert(id, (end, Outcome::Done(result)));
-                }
+            let chunk_ns = (reply.span.end_ns - reply.span.start_ns) as f64;
+            self.chunk_ns = Some(self.chunk_ns.map_or(chunk_ns, |avg| 0.8 * avg + 0.2 * chunk_ns));
+            let end = reply.span.end_ns;
+            self.spans.push(reply.span);
+            if !self.discarded.remove(&reply.first_id) {
+                self.results.insert(reply.first_id, (end, Outcome::Done(reply.results)));
             }
         }
         Ok(())
@@ -479,15 +503,11 @@ impl Inner {
         self.broken = Some((i, w.pid.as_raw(), how));
         let mut pending: Vec<u64> = Vec::new();
         for w in &mut self.workers {
-            for (first, count, _) in w.in_flight.drain(..) {
-                pending.extend(first..first + count as u64);
-            }
+            pending.extend(w.in_flight.drain(..).map(|(first, _, _)| first));
             w.bytes_in_flight = 0;
             stop_worker(w);
         }
-        for chunk in self.queue.drain(..) {
-            pending.extend(chunk.first_id..chunk.first_id + chunk.count as u64);
-        }
+        pending.extend(self.queue.drain(..).map(|chunk| chunk.first_id));
         for id in pending {
             if !self.discarded.remove(&id) {
                 self.results.insert(id, (u64::MAX, Outcome::Broken));
@@ -553,15 +573,11 @@ fn worker_main(index: usize, requests: File, replies: File) -> i32 {
             Err(_) => return 4,
         };
         // SAFETY: the parent took this address from a `Trampoline` before
-        // forking this worker (see `trampoline`).
+        // forking this worker (see `run_chunk`).
         let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
-        let results = request
-            .args
-            .iter()
-            .enumerate()
-            .map(|(k, arg)| Span::measure(request.first_index + k, index, || tramp(request.func, arg)))
-            .collect();
-        if wire::write_frame(&mut writer, &Reply { first_id: request.first_id, results }).is_err() {
+        let (results, mut span) = tramp(request.func, &request.args, request.first_index, index);
+        span.tasks = request.count;
+        if wire::write_frame(&mut writer, &Reply { first_id: request.first_id, results, span }).is_err() {
             return 5;
         }
         if reader.buffer().is_empty() && writer.flush().is_err() {
@@ -583,7 +599,7 @@ impl<R: DeserializeOwned> PoolTask<'_, R> {
     /// Waits for the task and returns its value, or why it has none.
     pub fn wait(mut self) -> Result<R> {
         self.taken = true;
-        self.pool.wait_for(self.id)
+        self.pool.wait_for(self.id)?.pop().expect("a chunk of one task")
     }
 }
 
@@ -626,7 +642,8 @@ impl<R: DeserializeOwned> Iterator for AsCompleted<'_, R> {
                 let id = self.pending.swap_remove(pos);
                 let finished = self.pool.inner.borrow_mut().results.remove(&id);
                 let (_, outcome) = finished.expect("just seen");
-                return Some(((id - self.first) as usize, self.pool.decode(outcome)));
+                let result = self.pool.decode(outcome).and_then(|mut v| v.pop().expect("a chunk of one task"));
+                return Some(((id - self.first) as usize, result));
             }
             if let Err(e) = self.pool.pump(true) {
                 self.pending.clear();

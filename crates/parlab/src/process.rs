@@ -1,8 +1,15 @@
 //! One task in one child process: Python's `multiprocessing.Process`.
 //!
 //! The child is a `fork` of the caller, so the closure can use anything the
-//! parent had. Its return value comes back over a pipe (bincode), a panic comes
-//! back as [`Error::Panicked`] and a death by signal as [`Error::ChildDied`].
+//! parent had. Its return value comes back as bincode, a panic comes back as
+//! [`Error::Panicked`] and a death by signal as [`Error::ChildDied`].
+//!
+//! The child writes its report into an in-memory file ([`crate::sys::anonymous_file`])
+//! rather than a pipe: such a write never blocks, whatever the size, so
+//! `join` can sleep in `waitpid` alone and wake once, when the child exits.
+//! (With a pipe the parent wakes for the data and again for the exit, and a
+//! wake-up across CPUs costs tens of microseconds.) A pipe that only the
+//! child holds open still tells `join_timeout` and `is_alive` when it exits.
 
 use crate::error::{Error, ExitHow, Result, TaskFailure, os};
 use crate::fork::{exit_now, fork_child, register_parent_fd, unregister_parent_fd};
@@ -13,7 +20,7 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 use serde::{Serialize, de::DeserializeOwned};
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::os::fd::AsRawFd;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,8 +35,10 @@ type Report = (Result<Vec<u8>, TaskFailure>, Span);
 /// zombie or stray child outlives the handle.
 pub struct Process<R> {
     pid: Pid,
-    pipe: Option<File>,
-    received: Vec<u8>,
+    /// Reaches end of file when the child exits: lets us wait with a timeout.
+    exit_pipe: Option<File>,
+    /// Where the child writes its report.
+    report: File,
     status: Option<ExitHow>,
     span: Option<Span>,
     outcome: Option<Result<R>>,
@@ -42,35 +51,37 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     /// Fails with [`Error::MultiThreaded`] if this process has other threads
     /// (see [`crate::fork`]).
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
+        let report = crate::sys::anonymous_file()?;
         let (read, write) = nix::unistd::pipe().map_err(os("pipe"))?;
-        let read = File::from(read);
-        register_parent_fd(read.as_raw_fd());
+        let exit_pipe = File::from(read);
+        register_parent_fd(exit_pipe.as_raw_fd());
+        let mut child_report = report.try_clone()?;
         let child = fork_child(move || {
-            let mut write = File::from(write);
+            let _exit_pipe = write; // held open until the child exits
             let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
             let (code, value) = match value {
                 Ok(v) => (0, wire::encode(&v).map_err(|e| TaskFailure::Codec(e.to_string()))),
                 Err(panic) => (1, Err(TaskFailure::Panicked(panic_message(&*panic)))),
             };
             let report: Report = (value, span);
-            if wire::write_frame(&mut write, &report).is_err() {
+            if wire::write_frame(&mut child_report, &report).is_err() {
                 exit_now(3);
             }
             code
         });
-        // The write end moved into the closure, which the parent has dropped:
+        // The closure, with the pipe's write end, was dropped in the parent:
         // the pipe reaches end of file when the child exits.
         let pid = match child {
             Ok(pid) => pid,
             Err(e) => {
-                unregister_parent_fd(read.as_raw_fd());
+                unregister_parent_fd(exit_pipe.as_raw_fd());
                 return Err(e);
             }
         };
         Ok(Process {
             pid,
-            pipe: Some(read),
-            received: Vec::new(),
+            exit_pipe: Some(exit_pipe),
+            report,
             status: None,
             span: None,
             outcome: None,
@@ -133,30 +144,31 @@ impl<R: DeserializeOwned> Process<R> {
         kill(self.pid, sig).map_err(os("kill"))
     }
 
-    /// Reads the child's report and reaps it; `Ok(false)` if `deadline`
-    /// passed first. The pipe is drained before `waitpid`, so a child with a
-    /// large result never blocks on a full pipe.
+    /// Reaps the child and reads its report; `Ok(false)` if `deadline`
+    /// passed first.
     fn wait_until(&mut self, deadline: Option<Instant>) -> Result<bool> {
         if self.status.is_some() {
             return Ok(true);
         }
-        while let Some(pipe) = self.pipe.as_mut() {
-            let wait = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            if !readable_within(pipe, wait)? {
+        if let (Some(deadline), Some(pipe)) = (deadline, self.exit_pipe.as_ref()) {
+            if !readable_within(pipe, Some(deadline.saturating_duration_since(Instant::now())))? {
                 return Ok(false);
             }
-            let mut buf = [0u8; 64 * 1024];
-            let n = pipe.read(&mut buf)?;
-            if n == 0 {
-                unregister_parent_fd(pipe.as_raw_fd());
-                self.pipe = None;
-            } else {
-                self.received.extend_from_slice(&buf[..n]);
-            }
         }
-        let status = waitpid(self.pid, None).map_err(os("waitpid"))?;
-        let how = exit_how(status);
-        let report: Option<Report> = wire::drain_frames(&mut self.received)?.into_iter().next();
+        let how = loop {
+            match waitpid(self.pid, None) {
+                Ok(status) => break exit_how(status),
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(Error::Os { what: "waitpid", source: e }),
+            }
+        };
+        if let Some(pipe) = self.exit_pipe.take() {
+            unregister_parent_fd(pipe.as_raw_fd());
+        }
+        let mut bytes = Vec::new();
+        self.report.seek(SeekFrom::Start(0))?;
+        self.report.read_to_end(&mut bytes)?;
+        let report: Option<Report> = wire::drain_frames(&mut bytes)?.into_iter().next();
         self.outcome = Some(match report {
             Some((value, span)) => {
                 self.span = Some(span);
@@ -215,7 +227,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 impl<R> Drop for Process<R> {
     fn drop(&mut self) {
-        if let Some(pipe) = &self.pipe {
+        if let Some(pipe) = &self.exit_pipe {
             unregister_parent_fd(pipe.as_raw_fd());
         }
         if self.status.is_none() {

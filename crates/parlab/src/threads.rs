@@ -73,8 +73,8 @@ impl ThreadPool {
         self.map_chunked(f, inputs, 1)
     }
 
-    /// Like [`ThreadPool::map`]; `chunk_size` is the least number of tasks a
-    /// thread takes at once (rayon's `with_min_len`).
+    /// Like [`ThreadPool::map`], handing `chunk_size` tasks to a thread at a
+    /// time and timing each chunk as one span.
     pub fn map_chunked<A, R>(
         &self,
         f: fn(A) -> R,
@@ -85,17 +85,26 @@ impl ThreadPool {
         A: Send + 'static,
         R: Send + 'static,
     {
-        let inputs: Vec<A> = inputs.into_iter().collect();
+        let mut inputs = inputs.into_iter().peekable();
+        let mut chunks: Vec<Vec<A>> = Vec::new();
+        while inputs.peek().is_some() {
+            chunks.push(inputs.by_ref().take(chunk_size.max(1)).collect());
+        }
         let spans = &self.spans;
-        let results: Vec<Result<R>> = self.pool.install(|| {
-            inputs
+        let per_chunk: Vec<Vec<Result<R>>> = self.pool.install(|| {
+            let starts: Vec<usize> =
+                chunks.iter().scan(0, |at, c| Some(std::mem::replace(at, *at + c.len()))).collect();
+            // One chunk per rayon job, so an idle thread can always take the
+            // next chunk: rayon's adaptive splitting alone can leave one thread
+            // a long unsplittable run of expensive tasks.
+            chunks
                 .into_par_iter()
-                .with_min_len(chunk_size.max(1))
-                .enumerate()
-                .map(|(i, a)| run_one(f, a, i, spans))
+                .zip(starts)
+                .with_max_len(1)
+                .map(|(chunk, first)| run_chunk(f, chunk, first, spans))
                 .collect()
         });
-        results.into_iter().collect()
+        per_chunk.into_iter().flatten().collect()
     }
 
     /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
@@ -120,10 +129,24 @@ impl ThreadPool {
 }
 
 fn run_one<A, R>(f: fn(A) -> R, arg: A, index: usize, spans: &Mutex<Vec<Span>>) -> Result<R> {
+    run_chunk(f, vec![arg], index, spans).pop().expect("a chunk of one task")
+}
+
+/// Runs a chunk on the current thread, recording one span for it.
+fn run_chunk<A, R>(f: fn(A) -> R, chunk: Vec<A>, first: usize, spans: &Mutex<Vec<Span>>) -> Vec<Result<R>> {
     let worker = rayon::current_thread_index().unwrap_or(0);
-    let (value, span) = Span::measure(index, worker, || catch_unwind(AssertUnwindSafe(|| f(arg))));
+    let tasks = chunk.len();
+    let (results, mut span) = Span::measure(first, worker, || {
+        chunk
+            .into_iter()
+            .map(|a| {
+                catch_unwind(AssertUnwindSafe(|| f(a))).map_err(|p| Error::Panicked { message: panic_message(&*p) })
+            })
+            .collect::<Vec<_>>()
+    });
+    span.tasks = tasks;
     spans.lock().unwrap_or_else(|e| e.into_inner()).push(span);
-    value.map_err(|p| Error::Panicked { message: panic_message(&*p) })
+    results
 }
 
 /// A submitted task; [`ThreadTask::wait`] returns its result.

@@ -61,7 +61,8 @@ pub fn text(trace: &Trace, width: usize) -> String {
     let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / span_ns * width as f64).round() as usize;
 
     let mut out = String::new();
-    let _ = writeln!(out, "{}  ({} tasks, wall {})", trace.title, trace.spans.len(), human(trace.wall_secs()));
+    let tasks: usize = trace.spans.iter().map(|s| s.tasks).sum();
+    let _ = writeln!(out, "{}  ({tasks} tasks, wall {})", trace.title, human(trace.wall_secs()));
     for (lane, name) in lanes.iter().zip(&names) {
         let mut cells: Vec<Option<&Span>> = vec![None; width];
         let mut spans: Vec<&Span> = trace.spans.iter().filter(|s| (s.pid, s.tid) == *lane).collect();
@@ -217,7 +218,7 @@ mod tests {
     use super::*;
 
     fn sequential_and_parallel() -> (Trace, Trace) {
-        let s = |index, pid, a, b| Span { index, pid, tid: pid, worker: 0, start_ns: a, end_ns: b };
+        let s = |index, pid, a, b| Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns: a, end_ns: b };
         let seq = Trace::from_spans("seq", vec![s(0, 1, 0, 100), s(1, 1, 100, 200)]);
         let par = Trace::from_spans("par", vec![s(0, 2, 0, 100), s(1, 3, 0, 100)]);
         (seq, par)

@@ -18,6 +18,10 @@ pub struct Span {
     pub tid: i32,
     /// Worker number inside its pool (0 outside pools).
     pub worker: usize,
+    /// Tasks this span covers: 1, or a whole chunk (tasks `index..index + tasks`)
+    /// when tasks were sent in chunks, where timing each would cost more than the task.
+    #[serde(default = "one")]
+    pub tasks: usize,
     /// Start and end on the monotonic clock, in nanoseconds.
     pub start_ns: u64,
     pub end_ns: u64,
@@ -29,7 +33,7 @@ impl Span {
         let start_ns = now_ns();
         let value = f();
         let end_ns = now_ns();
-        let span = Span { index, pid: current_pid(), tid: current_tid(), worker, start_ns, end_ns };
+        let span = Span { index, pid: current_pid(), tid: current_tid(), worker, tasks: 1, start_ns, end_ns };
         (value, span)
     }
 
@@ -42,6 +46,10 @@ impl Span {
     pub fn overlaps(&self, other: &Span) -> bool {
         self.start_ns < other.end_ns && other.start_ns < self.end_ns
     }
+}
+
+fn one() -> usize {
+    1
 }
 
 pub(crate) fn current_pid() -> i32 {
@@ -158,7 +166,7 @@ impl Trace {
         let lanes = self.lanes().len().max(1);
         let speedup = if wall > 0.0 { busy / wall } else { 0.0 };
         Summary {
-            tasks: self.spans.len(),
+            tasks: self.spans.iter().map(|s| s.tasks).sum(),
             lanes,
             processes: self.pids().len(),
             wall_secs: wall,
@@ -242,7 +250,7 @@ mod tests {
     use super::*;
 
     fn span(index: usize, pid: i32, start_ns: u64, end_ns: u64) -> Span {
-        Span { index, pid, tid: pid, worker: 0, start_ns, end_ns }
+        Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns }
     }
 
     #[test]

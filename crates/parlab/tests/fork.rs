@@ -122,7 +122,8 @@ fn map_keeps_input_order_and_reuses_workers() -> Result<(), Failed> {
     let mut pids = pool.pids();
     pids.sort();
     check(trace.pids() == pids, format!("tasks ran only in the pool's workers {pids:?}: {:?}", trace.pids()))?;
-    check(trace.spans.len() == 40, "a span per task")
+    check(trace.summary().tasks == 40, "the spans cover every task")?;
+    check(trace.spans.len() == 20 + 3, "a span per task, and one per chunk of 7 (7 + 7 + 6)")
 }
 
 fn as_completed_yields_in_completion_order() -> Result<(), Failed> {

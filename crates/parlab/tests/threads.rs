@@ -11,7 +11,8 @@ fn thread_pool_map_keeps_input_order() {
     assert_eq!(pool.map(count_primes, ranges.clone()).unwrap(), expected);
     assert_eq!(pool.map_chunked(count_primes, ranges, 4).unwrap(), expected);
     let trace = Trace::from_spans("threads", pool.take_spans());
-    assert_eq!(trace.spans.len(), 60);
+    assert_eq!(trace.summary().tasks, 60, "the spans cover every task");
+    assert_eq!(trace.spans.len(), 30 + 8, "a span per task, and one per chunk of 4");
     assert_eq!(trace.pids(), vec![std::process::id() as i32], "threads share one process");
 }
 

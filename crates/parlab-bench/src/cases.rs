@@ -1,0 +1,384 @@
+//! The cases: each measures parlab, then Python's counterpart, then the floor.
+
+use crate::report::Report;
+use crate::stats::{Figure, median};
+use crate::{Args, floor, python};
+use parlab::workloads::{count_primes, split_range};
+use parlab::{Cpus, Process, ProcessPool, Sequential, Shutdown, ThreadPool};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const STEPS: &str = "Tutorial steps (tasks of 0.1 s): wall time";
+const POOL_1S: &str = "Ten 1 s tasks on a pool of ten: wall time";
+const START: &str = "Start and join one process running an empty task";
+const TINY: &str = "Tiny tasks (x + 1): throughput";
+const CPU: &str = "CPU-bound: count primes on every CPU";
+
+/// Sizes of one run.
+struct Plan {
+    reps: usize,
+    py_reps: usize,
+    secs: f64,
+    one_second: f64,
+    fork_iterations: usize,
+    tiny_n: usize,
+    tiny_n_slow: usize,
+    primes_limit: u64,
+    py_primes_limit: u64,
+    round_trips: usize,
+}
+
+impl Plan {
+    fn new(quick: bool) -> Plan {
+        if quick {
+            Plan {
+                reps: 1,
+                py_reps: 1,
+                secs: 0.01,
+                one_second: 0.01,
+                fork_iterations: 5,
+                tiny_n: 2_000,
+                tiny_n_slow: 500,
+                primes_limit: 20_000,
+                py_primes_limit: 5_000,
+                round_trips: 100,
+            }
+        } else {
+            Plan {
+                reps: 7,
+                py_reps: 3,
+                secs: 0.1,
+                one_second: 1.0,
+                fork_iterations: 200,
+                tiny_n: 100_000,
+                tiny_n_slow: 20_000,
+                primes_limit: 4_000_000,
+                py_primes_limit: 300_000,
+                round_trips: 20_000,
+            }
+        }
+    }
+}
+
+/// Sleeps `secs` (unscaled) and returns it: the tutorial's task, quiet.
+fn nap(secs: f64) -> f64 {
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    secs
+}
+
+fn inc(x: u64) -> u64 {
+    x + 1
+}
+
+fn timed(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+fn progress(what: &str) {
+    eprintln!("running: {what}");
+}
+
+/// Forks need a single-threaded process: wait for dropped thread pools to end.
+fn settle() {
+    parlab::fork::wait_until_single_threaded(Duration::from_secs(5)).expect("thread pools end after drop");
+}
+
+fn fig(report: &mut Report, case: &str, side: &str, name: &str, unit: &str, samples: Vec<f64>) {
+    report.figures.push(Figure { case: case.into(), side: side.into(), name: name.into(), unit: unit.into(), samples });
+}
+
+/// Figures from a Python answer: one per key whose value is a list of numbers.
+fn python_figures(report: &mut Report, case: &str, unit: &str, answer: &Value, names: &[(&str, &str)]) {
+    for (key, name) in names {
+        if let Some(list) = answer.get(*key).and_then(Value::as_array) {
+            let samples = list.iter().filter_map(Value::as_f64).collect();
+            fig(report, case, "python", name, unit, samples);
+        }
+    }
+}
+
+fn run_python(report: &mut Report, enabled: bool, case: &str, params: Value) -> Option<Value> {
+    if !enabled {
+        return None;
+    }
+    progress(&format!("Python: {case}"));
+    match python::run(case, &params) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            report.notes.push(format!("Python case `{case}` failed: {e}"));
+            None
+        }
+    }
+}
+
+pub fn run_all(args: &Args, python_version: Option<String>) -> Report {
+    let plan = Plan::new(args.quick);
+    let cpus = Cpus::detect();
+    let mut report = Report {
+        date: date_today(),
+        machine: format!("{} ({})", machine_name(), cpus.explain()),
+        python: python_version.clone(),
+        quick: args.quick,
+        ..Report::default()
+    };
+    let py = python_version.is_some();
+    tutorial_steps(&mut report, &plan, py);
+    pool_of_ten_one_second(&mut report, &plan);
+    start_and_join(&mut report, &plan, py);
+    tiny_tasks(&mut report, &plan, &cpus, py);
+    cpu_bound(&mut report, &plan, &cpus, py);
+    report
+}
+
+fn tutorial_steps(report: &mut Report, plan: &Plan, py: bool) {
+    let s = plan.secs;
+    let sleeps = [s, 0.8 * s, 0.6 * s, 0.4 * s, 0.2 * s];
+    let mut samples: [Vec<f64>; 5] = Default::default();
+    progress("parlab: tutorial steps");
+    for _ in 0..plan.reps {
+        samples[0].push(timed(|| {
+            let seq = Sequential::new();
+            seq.run(|| nap(s)).unwrap();
+            seq.run(|| nap(s)).unwrap();
+        }));
+        for (slot, n) in [(1, 2), (2, 10)] {
+            samples[slot].push(timed(|| {
+                let mut ps: Vec<Process<f64>> = (0..n).map(|_| Process::start(move || nap(s)).unwrap()).collect();
+                ps.iter_mut().for_each(|p| {
+                    p.join().unwrap();
+                });
+            }));
+        }
+        samples[3].push(timed(|| {
+            let pool = ProcessPool::new(10).unwrap();
+            pool.map(nap, [s; 10]).unwrap();
+            pool.shutdown(Shutdown::Wait).unwrap();
+        }));
+        samples[4].push(timed(|| {
+            let pool = ProcessPool::new(5).unwrap();
+            assert_eq!(pool.as_completed(nap, sleeps).unwrap().count(), 5);
+            pool.shutdown(Shutdown::Wait).unwrap();
+        }));
+    }
+    let names = ["two sequential", "two processes", "ten processes", "pool of ten", "as_completed, five workers"];
+    let ideals = [2.0 * s, s, s, s, s];
+    for (i, name) in names.iter().enumerate() {
+        fig(report, STEPS, "parlab", name, "s", samples[i].clone());
+        fig(report, STEPS, "floor", &format!("{name}: ideal"), "s", vec![ideals[i]]);
+    }
+    let answer = run_python(report, py, "steps", json!({"secs": s, "reps": plan.py_reps, "as_completed": sleeps}));
+    if let Some(a) = &answer {
+        let keys = ["two_sequential", "two_processes", "ten_processes", "pool_of_ten", "as_completed"];
+        let pairs: Vec<(&str, &str)> = keys.iter().copied().zip(names.iter().copied()).collect();
+        python_figures(report, STEPS, "s", a, &pairs);
+    }
+    for (i, name) in names.iter().enumerate() {
+        let over_ms = (median(&samples[i]) - ideals[i]) * 1e3;
+        report.check(format!("{name}: parlab ms over the ideal"), over_ms, "at most 1 ms", over_ms <= 1.0);
+        if let Some(p) = report.get(STEPS, "python", name) {
+            let py_over = (p.median() - ideals[i]) * 1e3;
+            report.check(format!("{name}: Python ms over the ideal"), py_over, "(for comparison)", true);
+        }
+    }
+}
+
+fn pool_of_ten_one_second(report: &mut Report, plan: &Plan) {
+    progress("parlab: ten 1 s tasks on a pool of ten");
+    let s = plan.one_second;
+    let samples: Vec<f64> = (0..plan.reps.min(3))
+        .map(|_| {
+            let pool = ProcessPool::new(10).unwrap();
+            let t = timed(|| {
+                pool.map(nap, [s; 10]).unwrap();
+            });
+            pool.shutdown(Shutdown::Wait).unwrap();
+            t
+        })
+        .collect();
+    let over = median(&samples) / s - 1.0;
+    fig(report, POOL_1S, "parlab", "pool of ten (pool already started)", "s", samples);
+    report.check("ten 1 s tasks on a pool of ten: fraction over 1 s", over, "at most 0.01", over <= 0.01);
+}
+
+fn start_and_join(report: &mut Report, plan: &Plan, py: bool) {
+    progress("parlab: start and join");
+    let k = plan.fork_iterations;
+    let (mut parlab_s, mut raw_s) = (Vec::new(), Vec::new());
+    for _ in 0..plan.reps {
+        // Interleaved, so both see the same machine.
+        parlab_s.push(
+            timed(|| {
+                for _ in 0..k {
+                    Process::start(|| ()).unwrap().join().unwrap();
+                }
+            }) / k as f64,
+        );
+        raw_s.push(floor::raw_fork_join(k));
+    }
+    let ratio = median(&parlab_s) / median(&raw_s);
+    fig(report, START, "parlab", "Process::start + join", "s", parlab_s.clone());
+    fig(report, START, "floor", "fork + _exit + waitpid", "s", raw_s);
+    report.check("parlab start+join / raw fork", ratio, "at most 1.5x", ratio <= 1.5);
+    let params = json!({"iterations": k, "reps": plan.py_reps});
+    if let Some(a) = run_python(report, py, "start_join", params) {
+        let names = [
+            ("fork", "multiprocessing.Process (fork)"),
+            ("forkserver", "multiprocessing.Process (forkserver)"),
+            ("spawn", "multiprocessing.Process (spawn)"),
+        ];
+        python_figures(report, START, "s", &a, &names);
+        let p = median(&parlab_s);
+        if let Some(f) = report.get(START, "python", names[0].1).map(Figure::median) {
+            report.check("Python fork Process / parlab Process", f / p, "about 10x", f / p >= 10.0);
+        }
+        if let Some(f) = report.get(START, "python", names[2].1).map(Figure::median) {
+            report.check("Python spawn Process / parlab Process", f / p, "over 100x", f / p >= 100.0);
+        }
+    }
+}
+
+fn tiny_tasks(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) {
+    progress("parlab: tiny tasks");
+    let (n, workers) = (plan.tiny_n, cpus.usable);
+    let chunk = (n / (4 * workers)).max(1);
+    let expected: u64 = (1..=n as u64).sum();
+    let rate = |f: &dyn Fn() -> Vec<u64>| -> Vec<f64> {
+        (0..plan.reps)
+            .map(|_| {
+                let t = Instant::now();
+                let out = f();
+                let secs = t.elapsed().as_secs_f64();
+                assert_eq!(out.iter().sum::<u64>(), expected, "wrong results");
+                n as f64 / secs
+            })
+            .collect()
+    };
+    let processes = ProcessPool::new(workers).unwrap();
+    processes.map(inc, 0..64).unwrap();
+    let p1 = rate(&|| processes.map(inc, 0..n as u64).unwrap());
+    let pc = rate(&|| processes.map_chunked(inc, 0..n as u64, chunk).unwrap());
+    drop(processes);
+    let rt: Vec<f64> = (0..plan.reps).map(|_| 1.0 / floor::pipe_round_trip(plan.round_trips)).collect();
+    let threads = ThreadPool::new(workers).unwrap();
+    let t1 = rate(&|| threads.map(inc, 0..n as u64).unwrap());
+    let tc = rate(&|| threads.map_chunked(inc, 0..n as u64, chunk).unwrap());
+    drop(threads);
+    settle();
+    fig(report, TINY, "parlab", "ProcessPool chunk 1", "tasks/s", p1.clone());
+    fig(report, TINY, "parlab", &format!("ProcessPool chunk {chunk}"), "tasks/s", pc.clone());
+    fig(report, TINY, "parlab", "ThreadPool chunk 1", "tasks/s", t1);
+    fig(report, TINY, "parlab", &format!("ThreadPool chunk {chunk}"), "tasks/s", tc.clone());
+    fig(report, TINY, "floor", "one pipe round trip between two processes", "tasks/s", rt);
+    let p1m = median(&p1);
+    report.check("ProcessPool chunk 1, tasks/s", p1m, "at least 130,000", p1m >= 130_000.0);
+    let params = json!({"n": n, "n_slow": plan.tiny_n_slow, "chunk": chunk, "workers": workers, "reps": plan.py_reps});
+    if let Some(a) = run_python(report, py, "tiny", params) {
+        let names = [
+            ("ProcessPoolExecutor chunk 1", "ProcessPoolExecutor chunk 1"),
+            ("ProcessPoolExecutor chunked", "ProcessPoolExecutor chunked"),
+            ("multiprocessing.Pool chunk 1", "multiprocessing.Pool chunk 1"),
+            ("multiprocessing.Pool chunked", "multiprocessing.Pool chunked"),
+            ("ThreadPoolExecutor", "ThreadPoolExecutor"),
+        ];
+        python_figures(report, TINY, "tasks/s", &a, &names);
+        let py_med = |name: &str| report.get(TINY, "python", name).map(Figure::median).unwrap_or(f64::NAN);
+        let (ppe1, pool1) = (py_med(names[0].1), py_med(names[2].1));
+        let best_py_chunked = py_med(names[1].1).max(py_med(names[3].1));
+        let best_parlab_chunked = median(&pc).max(median(&tc));
+        report.check(
+            "ProcessPool chunk 1 / ProcessPoolExecutor chunk 1",
+            p1m / ppe1,
+            "at least 10x",
+            p1m / ppe1 >= 10.0,
+        );
+        report.check(
+            "ProcessPool chunk 1 / multiprocessing.Pool chunk 1",
+            p1m / pool1,
+            "at least 2x",
+            p1m / pool1 >= 2.0,
+        );
+        let r = best_parlab_chunked / best_py_chunked;
+        report.check("best parlab chunked / best Python chunked", r, "at least 5x", r >= 5.0);
+    }
+}
+
+fn cpu_bound(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) {
+    progress("parlab: CPU-bound");
+    let workers = cpus.usable;
+    // Many parts, most expensive first, so no worker is left with a long tail.
+    let mut parts = split_range(plan.primes_limit, 32 * workers);
+    parts.reverse();
+    let processes = ProcessPool::new(workers).unwrap();
+    let threads = ThreadPool::new(workers).unwrap();
+    let seq = Sequential::new();
+    let (mut s, mut p, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut sp, mut st) = (Vec::new(), Vec::new());
+    let mut primes = 0;
+    for _ in 0..plan.reps {
+        let ts = timed(|| primes = seq.map(count_primes, parts.clone()).unwrap().iter().sum());
+        let tp = timed(|| assert_eq!(processes.map(count_primes, parts.clone()).unwrap().iter().sum::<u64>(), primes));
+        let tt = timed(|| assert_eq!(threads.map(count_primes, parts.clone()).unwrap().iter().sum::<u64>(), primes));
+        sp.push(ts / tp);
+        st.push(ts / tt);
+        s.push(ts);
+        p.push(tp);
+        t.push(tt);
+    }
+    drop(threads);
+    drop(processes);
+    settle();
+    fig(report, CPU, "parlab", &format!("sequential, primes below {}", plan.primes_limit), "s", s);
+    fig(report, CPU, "parlab", &format!("ProcessPool of {workers}"), "s", p);
+    fig(report, CPU, "parlab", &format!("ThreadPool of {workers}"), "s", t);
+    fig(report, CPU, "parlab", "ProcessPool speedup", "x", sp.clone());
+    fig(report, CPU, "parlab", "ThreadPool speedup", "x", st.clone());
+    fig(report, CPU, "floor", "CPUs usable", "x", vec![workers as f64]);
+    let target = 0.975 * workers as f64;
+    let label = format!("at least {target:.2}x");
+    report.check("parlab ProcessPool speedup", median(&sp), label.clone(), median(&sp) >= target);
+    report.check("parlab ThreadPool speedup", median(&st), label, median(&st) >= target);
+    let mut py_parts = split_range(plan.py_primes_limit, 4 * workers);
+    py_parts.reverse();
+    let params = json!({"ranges": py_parts, "workers": workers, "reps": plan.py_reps});
+    if let Some(a) = run_python(report, py, "cpu", params) {
+        let names = [
+            ("sequential", format!("sequential, primes below {}", plan.py_primes_limit)),
+            ("processes", format!("multiprocessing.Pool of {workers}")),
+            ("threads", format!("ThreadPoolExecutor of {workers}")),
+        ];
+        let names: Vec<(&str, &str)> = names.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        python_figures(report, CPU, "s", &a, &names);
+        let col = |k: &str| -> Vec<f64> {
+            a.get(k).and_then(Value::as_array).map(|v| v.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()
+        };
+        let (s, p, t) = (col("sequential"), col("processes"), col("threads"));
+        let ratio = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<f64>>();
+        fig(report, CPU, "python", "processes speedup", "x", ratio(&s, &p));
+        fig(report, CPU, "python", "threads speedup", "x", ratio(&s, &t));
+    }
+}
+
+fn date_today() -> String {
+    std::process::Command::new("date")
+        .arg("+%Y-%m-%d")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "an unknown date".into())
+}
+
+fn machine_name() -> String {
+    let model = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+    });
+    let uname = nix::sys::utsname::uname().ok();
+    let os = uname
+        .map(|u| format!("{} {}", u.sysname().to_string_lossy(), u.machine().to_string_lossy()))
+        .unwrap_or_default();
+    match model {
+        Some(m) => format!("{os}, {m}"),
+        None => os,
+    }
+}

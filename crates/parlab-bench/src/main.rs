@@ -1,0 +1,53 @@
+//! parlab-bench: parlab side by side with Python's multiprocessing and with
+//! the operating system's own floor, in one run, on this machine.
+//!
+//! Run: `cargo run --release -p parlab-bench` (add `--quick` for a smoke run).
+//! Prints a table of medians with min and max, the ratios that matter and
+//! whether each target was met, and writes the same as Markdown and JSON.
+
+mod cases;
+mod floor;
+mod python;
+mod report;
+mod stats;
+
+use clap::Parser;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(about = "parlab against Python's multiprocessing and the OS floor, side by side")]
+pub struct Args {
+    /// Tiny sizes and one repetition: checks that every case runs, measures nothing worth keeping.
+    #[arg(long)]
+    pub quick: bool,
+    /// Leave out the Python half.
+    #[arg(long)]
+    pub no_python: bool,
+    /// Folder for results.md and results.json.
+    #[arg(long, default_value = "target/parlab-bench")]
+    pub out: PathBuf,
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Err(e) = parlab::fork::ensure_single_threaded() {
+        eprintln!("parlab-bench: {e}");
+        std::process::exit(2);
+    }
+    let python = if args.no_python {
+        None
+    } else {
+        let v = python::version();
+        if v.is_none() {
+            eprintln!("parlab-bench: no python3 on PATH: the Python half is skipped");
+        }
+        v
+    };
+    let report = cases::run_all(&args, python);
+    print!("{}", report.text());
+    if let Err(e) = report.save(&args.out) {
+        eprintln!("parlab-bench: could not write results to {}: {e}", args.out.display());
+        std::process::exit(1);
+    }
+    eprintln!("results written to {}/results.md and results.json", args.out.display());
+}

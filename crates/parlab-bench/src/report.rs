@@ -1,0 +1,147 @@
+//! The results: figures grouped by case, the ratios that matter and the
+//! targets, as text for the terminal and as Markdown and JSON for the book.
+
+use crate::stats::Figure;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// A ratio or value compared with its target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub what: String,
+    pub value: f64,
+    /// The target in words ("at most 1.5x").
+    pub target: String,
+    pub met: bool,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Report {
+    pub date: String,
+    pub machine: String,
+    pub python: Option<String>,
+    pub quick: bool,
+    pub figures: Vec<Figure>,
+    pub checks: Vec<Check>,
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn check(&mut self, what: impl Into<String>, value: f64, target: impl Into<String>, met: bool) {
+        self.checks.push(Check { what: what.into(), value, target: target.into(), met });
+    }
+
+    /// The figure `name` of `case` on `side`, if measured.
+    pub fn get(&self, case: &str, side: &str, name: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.case == case && f.side == side && f.name == name)
+    }
+
+    fn cases(&self) -> Vec<&str> {
+        let mut cases: Vec<&str> = Vec::new();
+        for f in &self.figures {
+            if !cases.contains(&f.case.as_str()) {
+                cases.push(&f.case);
+            }
+        }
+        cases
+    }
+
+    /// The report as Markdown tables.
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Measured {} on {}{}.", self.date, self.machine, self.python_note());
+        if self.quick {
+            let _ = writeln!(s, "\n**Quick run: sizes too small for the numbers to mean anything.**");
+        }
+        for case in self.cases() {
+            let _ = writeln!(s, "\n#### {case}\n");
+            let _ = writeln!(s, "| side | what | median | min | max |");
+            let _ = writeln!(s, "|---|---|---:|---:|---:|");
+            for f in self.figures.iter().filter(|f| f.case == case) {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} |",
+                    f.side,
+                    f.name,
+                    fmt(f.median(), &f.unit),
+                    fmt(f.min(), &f.unit),
+                    fmt(f.max(), &f.unit)
+                );
+            }
+        }
+        let _ = writeln!(s, "\n#### Ratios and targets\n");
+        let _ = writeln!(s, "| what | measured | target | met |");
+        let _ = writeln!(s, "|---|---:|---|---|");
+        for c in &self.checks {
+            let _ = writeln!(
+                s,
+                "| {} | {:.2} | {} | {} |",
+                c.what,
+                c.value,
+                c.target,
+                if c.met { "yes" } else { "**no**" }
+            );
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "\n{n}");
+        }
+        s
+    }
+
+    /// The report for the terminal: the Markdown tables read fine as text.
+    pub fn text(&self) -> String {
+        self.markdown()
+    }
+
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("results.md"), self.markdown())?;
+        std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(self).expect("serialisable"))
+    }
+
+    fn python_note(&self) -> String {
+        match &self.python {
+            Some(v) => format!(", against {v}"),
+            None => ", without Python".to_string(),
+        }
+    }
+}
+
+/// A value in its unit, readable: seconds as s/ms/µs, rates with separators.
+pub fn fmt(v: f64, unit: &str) -> String {
+    if v.is_nan() {
+        return "-".into();
+    }
+    match unit {
+        "s" => parlab::timeline::human(v),
+        "tasks/s" => format!("{} tasks/s", thousands(v)),
+        "x" => format!("{v:.2}x"),
+        _ => format!("{v:.3} {unit}"),
+    }
+}
+
+fn thousands(v: f64) -> String {
+    let digits = format!("{:.0}", v);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(fmt(0.0015, "s"), "1.5 ms");
+        assert_eq!(fmt(f64::NAN, "s"), "-");
+    }
+}

@@ -1,0 +1,31 @@
+//! The bench runs end to end (tiny sizes) and writes what it promises.
+
+use assert_cmd::Command;
+
+#[test]
+fn a_quick_run_measures_every_case_and_writes_markdown_and_json() {
+    let out = std::env::temp_dir().join(format!("parlab-bench-test-{}", std::process::id()));
+    Command::cargo_bin("parlab-bench")
+        .unwrap()
+        .args(["--quick", "--out"])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Ratios and targets"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let figures = json["figures"].as_array().unwrap();
+    for case in ["Tutorial steps", "Start and join", "Tiny tasks", "CPU-bound"] {
+        let parlab = figures.iter().filter(|f| f["case"].as_str().unwrap().starts_with(case) && f["side"] == "parlab");
+        assert!(parlab.count() > 0, "no parlab figure for {case}");
+    }
+    let has_python = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if has_python {
+        assert!(figures.iter().any(|f| f["side"] == "python"), "python3 is here, so its half must run");
+        assert!(json["notes"].as_array().unwrap().is_empty(), "a Python case failed: {}", json["notes"]);
+    }
+    let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(md.contains("| parlab | ProcessPool chunk 1 |"));
+    std::fs::remove_dir_all(&out).ok();
+}
