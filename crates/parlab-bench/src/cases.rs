@@ -1,8 +1,9 @@
 //! The cases: each measures parlab, then Python's counterpart, then the floor.
 
 use crate::report::Report;
-use crate::stats::{Figure, median};
+use crate::stats::Figure;
 use crate::{Args, floor, python};
+use parlab::stats::median;
 use parlab::workloads::{count_primes, split_range};
 use parlab::{Cpus, Process, ProcessPool, Sequential, Shutdown, ThreadPool};
 use serde_json::{Value, json};

@@ -1,5 +1,6 @@
 //! Medians, minima and maxima of repeated measurements.
 
+use parlab::stats::median;
 use serde::{Deserialize, Serialize};
 
 /// One measured figure: every sample, and what they are in.
@@ -25,28 +26,5 @@ impl Figure {
     }
     pub fn max(&self) -> f64 {
         self.samples.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-    }
-}
-
-/// The median of `xs` (the mean of the middle two for an even count); NaN if empty.
-pub fn median(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        return f64::NAN;
-    }
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert!(median(&[]).is_nan());
     }
 }

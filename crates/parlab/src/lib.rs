@@ -37,10 +37,12 @@
 
 pub mod clock;
 pub mod error;
+pub mod exercise;
 pub mod fork;
 pub mod pool;
 pub mod process;
 pub mod sequential;
+pub mod stats;
 pub mod sys;
 pub mod threads;
 pub mod timeline;

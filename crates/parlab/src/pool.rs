@@ -41,9 +41,10 @@ const MAX_BYTES_IN_FLIGHT: usize = 16 * 1024;
 const QUEUED_WORK_NS: f64 = 200_000.0;
 
 /// Runs one chunk in a worker: decodes the arguments, calls the function at
-/// `func` on each (a panic fails that task alone), encodes the results, and
-/// times the chunk (the worker sets the span's task count). One instance per
-/// (argument, result) type.
+/// `func` on each, encodes the results as one `Vec<R>`, and times the chunk
+/// (the worker sets the span's task count). A panic fails the chunk: `map`
+/// fails on the first error anyway, and a submitted task is a chunk of one.
+/// One instance per (argument, result) type.
 type Trampoline = fn(usize, &[u8], usize, usize) -> (Result<Vec<u8>, TaskFailure>, Span);
 
 fn run_chunk<A: DeserializeOwned, R: Serialize>(
@@ -57,10 +58,8 @@ fn run_chunk<A: DeserializeOwned, R: Serialize>(
     let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
     Span::measure(first_index, worker, || {
         let args: Vec<A> = wire::decode(args).map_err(|e| TaskFailure::Codec(e.to_string()))?;
-        let results: Vec<Result<R, TaskFailure>> = args
-            .into_iter()
-            .map(|a| catch_unwind(AssertUnwindSafe(|| f(a))).map_err(|p| TaskFailure::Panicked(panic_message(&*p))))
-            .collect();
+        let results: Vec<R> = catch_unwind(AssertUnwindSafe(|| args.into_iter().map(f).collect()))
+            .map_err(|p| TaskFailure::Panicked(panic_message(&*p)))?;
         wire::encode(&results).map_err(|e| TaskFailure::Codec(e.to_string()))
     })
 }
@@ -72,15 +71,18 @@ struct Request {
     count: usize,
     trampoline: usize,
     func: usize,
-    /// bincode of the chunk's `Vec<A>`.
+    /// bincode of the chunk's `Vec<A>`, sent as one block of bytes.
+    #[serde(with = "serde_bytes")]
     args: Vec<u8>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Reply {
     first_id: u64,
-    /// bincode of the chunk's `Vec<Result<R, TaskFailure>>`.
-    results: Result<Vec<u8>, TaskFailure>,
+    /// bincode of the chunk's `Vec<R>`; empty when `failure` is set.
+    #[serde(with = "serde_bytes")]
+    results: Vec<u8>,
+    failure: Option<TaskFailure>,
     span: Span,
 }
 
@@ -120,7 +122,7 @@ struct Chunk {
 
 /// What became of a chunk.
 enum Outcome {
-    /// The bincode of its `Vec<Result<R, TaskFailure>>`, or why it has none.
+    /// The bincode of its `Vec<R>`, or why it has none.
     Done(Result<Vec<u8>, TaskFailure>),
     Broken,
     Cancelled,
@@ -236,16 +238,7 @@ impl ProcessPool {
         let mut first_error = None;
         for id in chunks {
             match self.wait_for::<R>(id) {
-                Ok(results) => {
-                    for r in results {
-                        match r {
-                            Ok(v) => out.push(v),
-                            Err(e) => {
-                                first_error.get_or_insert(e);
-                            }
-                        }
-                    }
-                }
+                Ok(results) => out.extend(results),
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
@@ -356,7 +349,7 @@ impl ProcessPool {
     }
 
     /// Waits for chunk `id` and takes its results.
-    fn wait_for<R: DeserializeOwned>(&self, id: u64) -> Result<Vec<Result<R>>> {
+    fn wait_for<R: DeserializeOwned>(&self, id: u64) -> Result<Vec<R>> {
         loop {
             let finished = self.inner.borrow_mut().results.remove(&id);
             if let Some((_, outcome)) = finished {
@@ -366,12 +359,9 @@ impl ProcessPool {
         }
     }
 
-    fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<Vec<Result<R>>> {
+    fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<Vec<R>> {
         match outcome {
-            Outcome::Done(Ok(bytes)) => {
-                let results: Vec<Result<R, TaskFailure>> = wire::decode(&bytes)?;
-                Ok(results.into_iter().map(|r| r.map_err(Error::from)).collect())
-            }
+            Outcome::Done(Ok(bytes)) => wire::decode(&bytes),
             Outcome::Done(Err(failure)) => Err(failure.into()),
             Outcome::Cancelled => Err(Error::Cancelled),
             Outcome::Broken => {
@@ -486,7 +476,11 @@ impl Inner {
             let end = reply.span.end_ns;
             self.spans.push(reply.span);
             if !self.discarded.remove(&reply.first_id) {
-                self.results.insert(reply.first_id, (end, Outcome::Done(reply.results)));
+                let done = match reply.failure {
+                    Some(failure) => Err(failure),
+                    None => Ok(reply.results),
+                };
+                self.results.insert(reply.first_id, (end, Outcome::Done(done)));
             }
         }
         Ok(())
@@ -577,7 +571,11 @@ fn worker_main(index: usize, requests: File, replies: File) -> i32 {
         let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
         let (results, mut span) = tramp(request.func, &request.args, request.first_index, index);
         span.tasks = request.count;
-        if wire::write_frame(&mut writer, &Reply { first_id: request.first_id, results, span }).is_err() {
+        let (results, failure) = match results {
+            Ok(bytes) => (bytes, None),
+            Err(f) => (Vec::new(), Some(f)),
+        };
+        if wire::write_frame(&mut writer, &Reply { first_id: request.first_id, results, failure, span }).is_err() {
             return 5;
         }
         if reader.buffer().is_empty() && writer.flush().is_err() {
@@ -599,7 +597,7 @@ impl<R: DeserializeOwned> PoolTask<'_, R> {
     /// Waits for the task and returns its value, or why it has none.
     pub fn wait(mut self) -> Result<R> {
         self.taken = true;
-        self.pool.wait_for(self.id)?.pop().expect("a chunk of one task")
+        self.pool.wait_for(self.id)?.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
     }
 }
 
@@ -642,7 +640,9 @@ impl<R: DeserializeOwned> Iterator for AsCompleted<'_, R> {
                 let id = self.pending.swap_remove(pos);
                 let finished = self.pool.inner.borrow_mut().results.remove(&id);
                 let (_, outcome) = finished.expect("just seen");
-                let result = self.pool.decode(outcome).and_then(|mut v| v.pop().expect("a chunk of one task"));
+                let result = self.pool.decode(outcome).and_then(|mut v: Vec<R>| {
+                    v.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
+                });
                 return Some(((id - self.first) as usize, result));
             }
             if let Err(e) = self.pool.pump(true) {

@@ -26,8 +26,15 @@ use std::os::fd::AsRawFd;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-/// What the child sends back: its value or failure, and when it ran.
-type Report = (Result<Vec<u8>, TaskFailure>, Span);
+/// What the child sends back: its value (bincode, as one block of bytes) or
+/// its failure, and when it ran.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Report {
+    #[serde(with = "serde_bytes")]
+    value: Vec<u8>,
+    failure: Option<TaskFailure>,
+    span: Span,
+}
 
 /// A child process running one closure.
 ///
@@ -63,7 +70,10 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
                 Ok(v) => (0, wire::encode(&v).map_err(|e| TaskFailure::Codec(e.to_string()))),
                 Err(panic) => (1, Err(TaskFailure::Panicked(panic_message(&*panic)))),
             };
-            let report: Report = (value, span);
+            let report = match value {
+                Ok(value) => Report { value, failure: None, span },
+                Err(f) => Report { value: Vec::new(), failure: Some(f), span },
+            };
             if wire::write_frame(&mut child_report, &report).is_err() {
                 exit_now(3);
             }
@@ -170,9 +180,12 @@ impl<R: DeserializeOwned> Process<R> {
         self.report.read_to_end(&mut bytes)?;
         let report: Option<Report> = wire::drain_frames(&mut bytes)?.into_iter().next();
         self.outcome = Some(match report {
-            Some((value, span)) => {
+            Some(Report { value, failure, span }) => {
                 self.span = Some(span);
-                value.map_err(Error::from).and_then(|bytes| wire::decode(&bytes))
+                match failure {
+                    Some(f) => Err(f.into()),
+                    None => wire::decode(&value),
+                }
             }
             None => Err(Error::ChildDied { pid: self.pid.as_raw(), how: how.clone() }),
         });

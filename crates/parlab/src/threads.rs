@@ -91,7 +91,7 @@ impl ThreadPool {
             chunks.push(inputs.by_ref().take(chunk_size.max(1)).collect());
         }
         let spans = &self.spans;
-        let per_chunk: Vec<Vec<Result<R>>> = self.pool.install(|| {
+        let per_chunk: Vec<Result<Vec<R>>> = self.pool.install(|| {
             let starts: Vec<usize> =
                 chunks.iter().scan(0, |at, c| Some(std::mem::replace(at, *at + c.len()))).collect();
             // One chunk per rayon job, so an idle thread can always take the
@@ -104,7 +104,11 @@ impl ThreadPool {
                 .map(|(chunk, first)| run_chunk(f, chunk, first, spans))
                 .collect()
         });
-        per_chunk.into_iter().flatten().collect()
+        let mut out = Vec::new();
+        for chunk in per_chunk {
+            out.extend(chunk?);
+        }
+        Ok(out)
     }
 
     /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
@@ -129,20 +133,18 @@ impl ThreadPool {
 }
 
 fn run_one<A, R>(f: fn(A) -> R, arg: A, index: usize, spans: &Mutex<Vec<Span>>) -> Result<R> {
-    run_chunk(f, vec![arg], index, spans).pop().expect("a chunk of one task")
+    run_chunk(f, vec![arg], index, spans).map(|mut v| v.pop().expect("a chunk of one task has one result"))
 }
 
-/// Runs a chunk on the current thread, recording one span for it.
-fn run_chunk<A, R>(f: fn(A) -> R, chunk: Vec<A>, first: usize, spans: &Mutex<Vec<Span>>) -> Vec<Result<R>> {
+/// Runs a chunk on the current thread, recording one span for it. A panic
+/// fails the chunk (`map` fails on the first error; a submitted task is a
+/// chunk of one).
+fn run_chunk<A, R>(f: fn(A) -> R, chunk: Vec<A>, first: usize, spans: &Mutex<Vec<Span>>) -> Result<Vec<R>> {
     let worker = rayon::current_thread_index().unwrap_or(0);
     let tasks = chunk.len();
     let (results, mut span) = Span::measure(first, worker, || {
-        chunk
-            .into_iter()
-            .map(|a| {
-                catch_unwind(AssertUnwindSafe(|| f(a))).map_err(|p| Error::Panicked { message: panic_message(&*p) })
-            })
-            .collect::<Vec<_>>()
+        catch_unwind(AssertUnwindSafe(|| chunk.into_iter().map(f).collect::<Vec<R>>()))
+            .map_err(|p| Error::Panicked { message: panic_message(&*p) })
     });
     span.tasks = tasks;
     spans.lock().unwrap_or_else(|e| e.into_inner()).push(span);

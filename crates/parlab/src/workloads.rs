@@ -69,6 +69,32 @@ pub fn count_primes(range: (u64, u64)) -> u64 {
     traced(|| (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
 }
 
+/// A tiny task: whether `n` is prime, as 1 or 0. Tens of nanoseconds for
+/// small `n`, far less than sending it to another process costs, and not
+/// traced (timing each call would cost more than the call).
+pub fn tiny(n: u64) -> u64 {
+    is_prime(n) as u64
+}
+
+/// A task that crashes its whole process for some inputs: it aborts
+/// (SIGABRT) when `x % 7 == 3`, and otherwise sleeps 0.1 s and returns `x * x`.
+/// No `catch_unwind` can stop an abort: only a separate process contains it.
+pub fn fragile(x: u64) -> u64 {
+    traced(|| {
+        if crashes(x) {
+            eprintln!("fragile({x}): aborting");
+            std::process::abort();
+        }
+        std::thread::sleep(scaled(0.1));
+        x * x
+    })
+}
+
+/// Whether [`fragile`] crashes on `x`.
+pub fn crashes(x: u64) -> bool {
+    x % 7 == 3
+}
+
 /// Whether `n` is prime, by trial division by odd numbers.
 pub fn is_prime(n: u64) -> bool {
     if n < 2 {

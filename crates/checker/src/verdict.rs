@@ -1,0 +1,145 @@
+//! A verdict: what the checker concluded about one exercise, why, and the
+//! numbers behind it. Printed for people, or as one JSON object per line.
+
+use serde::Serialize;
+
+/// The outcome, which also decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    NotDone,
+    Failed,
+    Inconclusive,
+}
+
+impl Status {
+    /// 0 passed, 1 failed or not done, 3 inconclusive (2 is for usage errors).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Status::Passed => 0,
+            Status::NotDone | Status::Failed => 1,
+            Status::Inconclusive => 3,
+        }
+    }
+}
+
+/// Timings of the learner's run against the checker's sequential baseline.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Measurements {
+    pub baseline_secs: f64,
+    pub learner_secs: f64,
+    pub speedup: f64,
+    pub expected_speedup: f64,
+    /// Least speedup that passes.
+    pub required_speedup: f64,
+    pub why_expected: String,
+    pub baseline_samples: Vec<f64>,
+    pub learner_samples: Vec<f64>,
+    /// CPU time over wall time of the learner's runs (median): CPUs really used.
+    pub learner_cpus_used: f64,
+}
+
+/// What the trace showed.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Evidence {
+    pub tasks: usize,
+    pub processes: usize,
+    pub lanes: usize,
+    pub max_concurrency: usize,
+    pub ran_in_main_process: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub exercise: String,
+    pub verdict: Status,
+    pub reasons: Vec<String>,
+    /// What to try next.
+    pub next: Option<String>,
+    pub seed: u64,
+    pub cpus: parlab::Cpus,
+    pub evidence: Option<Evidence>,
+    pub measurements: Option<Measurements>,
+    /// The learner's run drawn as text; left out of JSON.
+    #[serde(skip)]
+    pub timeline: Option<String>,
+}
+
+impl Verdict {
+    pub fn new(exercise: &str, seed: u64) -> Verdict {
+        Verdict {
+            exercise: exercise.into(),
+            verdict: Status::Passed,
+            reasons: Vec::new(),
+            next: None,
+            seed,
+            cpus: parlab::Cpus::detect(),
+            evidence: None,
+            measurements: None,
+            timeline: None,
+        }
+    }
+
+    /// Ends the verdict with `status` and a reason.
+    pub fn conclude(mut self, status: Status, reason: impl Into<String>) -> Verdict {
+        self.verdict = status;
+        self.reasons.push(reason.into());
+        self
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).expect("a verdict serialises")
+    }
+
+    /// The verdict for a person, with colour when `anstream` keeps it.
+    pub fn text(&self) -> String {
+        use anstyle::{AnsiColor, Style};
+        use std::fmt::Write;
+        let (label, colour) = match self.verdict {
+            Status::Passed => ("PASSED", AnsiColor::Green),
+            Status::NotDone => ("NOT DONE YET", AnsiColor::Yellow),
+            Status::Failed => ("FAILED", AnsiColor::Red),
+            Status::Inconclusive => ("INCONCLUSIVE", AnsiColor::Magenta),
+        };
+        let style = Style::new().bold().fg_color(Some(colour.into()));
+        let mut s = String::new();
+        let _ = writeln!(s, "{style}{label}{style:#} {} (seed {})", self.exercise, self.seed);
+        for r in &self.reasons {
+            let _ = writeln!(s, "  - {r}");
+        }
+        if let Some(m) = &self.measurements {
+            let h = parlab::timeline::human;
+            let _ = writeln!(
+                s,
+                "  baseline {} (sequential, median of {}), yours {} (median of {}): speedup {:.2}x",
+                h(m.baseline_secs),
+                m.baseline_samples.len(),
+                h(m.learner_secs),
+                m.learner_samples.len(),
+                m.speedup
+            );
+            let _ = writeln!(
+                s,
+                "  expected about {:.2}x ({}); {:.2}x or more passes; your runs used {:.2} CPUs",
+                m.expected_speedup, m.why_expected, m.required_speedup, m.learner_cpus_used
+            );
+        }
+        if let Some(e) = &self.evidence {
+            let _ = writeln!(
+                s,
+                "  trace: {} task(s) in {} process(es), {} lane(s), at most {} at once",
+                e.tasks, e.processes, e.lanes, e.max_concurrency
+            );
+        }
+        if let Some(t) = &self.timeline {
+            for line in t.lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+        }
+        if let Some(n) = &self.next {
+            let _ = writeln!(s, "  next: {n}");
+        }
+        s
+    }
+}

@@ -1,0 +1,17 @@
+//! Exercise 08: many tiny tasks; parallel wins only with chunking.
+
+use parlab::workloads::tiny;
+use parlab::{Cpus, ProcessPool};
+
+fn solve((start, end): (u64, u64)) -> parlab::Result<u64> {
+    let cpus = Cpus::detect().usable;
+    let pool = ProcessPool::new(cpus)?;
+    // A few chunks per worker: big enough to dwarf the cost of a message,
+    // enough of them to keep every worker busy to the end.
+    let chunk = ((end - start) as usize / (8 * cpus)).max(1);
+    Ok(pool.map_chunked(tiny, start..end, chunk)?.iter().sum())
+}
+
+fn main() {
+    parlab::exercise::run((10_000_000, 12_000_000), solve);
+}
