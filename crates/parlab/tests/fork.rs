@@ -234,6 +234,9 @@ fn main() {
     // Shrink every course sleep: a "second" is 20 ms here.
     // SAFETY: no other thread exists yet.
     unsafe { std::env::set_var("PARLAB_TIME_SCALE", "0.02") };
+    // Several tests make children panic on purpose; keep their messages out
+    // of the log (a failing test still reports its own message).
+    std::panic::set_hook(Box::new(|_| {}));
     let mut args = Arguments::from_args();
     args.test_threads = Some(1); // tests must run on this, the main, thread
     let tests = vec![

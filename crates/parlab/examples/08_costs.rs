@@ -1,0 +1,63 @@
+//! Step 8: what parallelism costs, measured on this machine: starting a
+//! process, sending a task to a pool one at a time or in chunks, and the
+//! serial part that Amdahl's law says caps every speedup.
+//!
+//! Run: `cargo run --release -p parlab --example 08_costs`
+
+use parlab::stats::median;
+use parlab::workloads::tiny;
+use parlab::{Cpus, Process, ProcessPool, ThreadPool};
+use std::time::Instant;
+
+fn secs(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+fn main() -> parlab::Result<()> {
+    let cpus = Cpus::detect().usable;
+    let n: u64 = std::env::var("PARLAB_COSTS_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+
+    // ANCHOR: start
+    // What one process costs: start it, run nothing, join it.
+    let start_join =
+        median(&(0..50).map(|_| secs(|| drop(Process::start(|| ()).and_then(|mut p| p.join())))).collect::<Vec<_>>());
+    println!("start + join one process: {:.0} µs", start_join * 1e6);
+    // ANCHOR_END: start
+
+    // ANCHOR: chunks
+    let numbers = 10_000_000..10_000_000 + n;
+    let sequential = secs(|| {
+        std::hint::black_box(numbers.clone().map(tiny).sum::<u64>());
+    });
+    let pool = ProcessPool::new(cpus)?;
+    let one_by_one = secs(|| drop(pool.map(tiny, numbers.clone())));
+    let chunk = (n as usize / (8 * cpus)).max(1);
+    let chunked = secs(|| drop(pool.map_chunked(tiny, numbers.clone(), chunk)));
+    // ANCHOR_END: chunks
+    drop(pool);
+    let threads = ThreadPool::new(cpus)?;
+    let on_threads = secs(|| drop(threads.map_chunked(tiny, numbers.clone(), chunk)));
+    println!("{n} tiny tasks (is n prime?), {cpus} workers:");
+    println!("  sequential              {:>8.1} ms", sequential * 1e3);
+    println!("  process pool, chunk 1   {:>8.1} ms  ({:.2}x)", one_by_one * 1e3, sequential / one_by_one);
+    println!("  process pool, chunk {chunk:<4}{:>8.1} ms  ({:.2}x)", chunked * 1e3, sequential / chunked);
+    println!("  thread pool, chunk {chunk:<5}{:>8.1} ms  ({:.2}x)", on_threads * 1e3, sequential / on_threads);
+
+    // ANCHOR: amdahl
+    // Amdahl's law: if a share s of the work is serial, n workers give at
+    // most 1 / (s + (1 - s) / n), however many there are.
+    for serial in [0.0, 0.1, 0.5] {
+        let limit = |workers: f64| 1.0 / (serial + (1.0 - serial) / workers);
+        println!(
+            "serial share {:>3.0}%: at most {:.2}x on {cpus} CPUs, {:.2}x on 16, {:.2}x on a million",
+            serial * 100.0,
+            limit(cpus as f64),
+            limit(16.0),
+            limit(1e6)
+        );
+    }
+    // ANCHOR_END: amdahl
+    Ok(())
+}
