@@ -125,11 +125,22 @@ pub fn run_all(args: &Args, python_version: Option<String>) -> Report {
         ..Report::default()
     };
     let py = python_version.is_some();
-    tutorial_steps(&mut report, &plan, py);
-    pool_of_ten_one_second(&mut report, &plan);
-    start_and_join(&mut report, &plan, py);
-    tiny_tasks(&mut report, &plan, &cpus, py);
-    cpu_bound(&mut report, &plan, &cpus, py);
+    let wanted = |case: &str| args.only.is_empty() || args.only.iter().any(|c| c == case);
+    if wanted("steps") {
+        tutorial_steps(&mut report, &plan, py);
+    }
+    if wanted("pool") {
+        pool_of_ten_one_second(&mut report, &plan);
+    }
+    if wanted("start") {
+        start_and_join(&mut report, &plan, py);
+    }
+    if wanted("tiny") {
+        tiny_tasks(&mut report, &plan, &cpus, py);
+    }
+    if wanted("cpu") {
+        cpu_bound(&mut report, &plan, &cpus, py);
+    }
     report
 }
 
@@ -137,8 +148,13 @@ fn tutorial_steps(report: &mut Report, plan: &Plan, py: bool) {
     let s = plan.secs;
     let sleeps = [s, 0.8 * s, 0.6 * s, 0.4 * s, 0.2 * s];
     let mut samples: [Vec<f64>; 5] = Default::default();
+    // The OS floor of each process step: as many raw forks, sleeping as long.
+    let mut floors: [Vec<f64>; 5] = Default::default();
     progress("parlab: tutorial steps");
     for _ in 0..plan.reps {
+        for (slot, n) in [(1, 2), (2, 10), (3, 10), (4, 5)] {
+            floors[slot].push(floor::raw_processes_sleeping(n, s));
+        }
         samples[0].push(timed(|| {
             let seq = Sequential::new();
             seq.run(|| nap(s)).unwrap();
@@ -168,6 +184,9 @@ fn tutorial_steps(report: &mut Report, plan: &Plan, py: bool) {
     for (i, name) in names.iter().enumerate() {
         fig(report, STEPS, "parlab", name, "s", samples[i].clone());
         fig(report, STEPS, "floor", &format!("{name}: ideal"), "s", vec![ideals[i]]);
+        if !floors[i].is_empty() {
+            fig(report, STEPS, "floor", &format!("{name}: raw fork + sleep + waitpid"), "s", floors[i].clone());
+        }
     }
     let answer = run_python(report, py, "steps", json!({"secs": s, "reps": plan.py_reps, "as_completed": sleeps}));
     if let Some(a) = &answer {
@@ -178,6 +197,17 @@ fn tutorial_steps(report: &mut Report, plan: &Plan, py: bool) {
     for (i, name) in names.iter().enumerate() {
         let over_ms = (median(&samples[i]) - ideals[i]) * 1e3;
         report.check(format!("{name}: parlab ms over the ideal"), over_ms, "at most 1 ms", over_ms <= 1.0);
+        if !floors[i].is_empty() {
+            let floor_ms = (median(&floors[i]) - ideals[i]) * 1e3;
+            report.check(
+                format!("{name}: OS floor (raw forks) ms over the ideal"),
+                floor_ms,
+                "(the least possible)",
+                true,
+            );
+            let above = over_ms - floor_ms;
+            report.check(format!("{name}: parlab ms above the OS floor"), above, "at most 1 ms", above <= 1.0);
+        }
         if let Some(p) = report.get(STEPS, "python", name) {
             let py_over = (p.median() - ideals[i]) * 1e3;
             report.check(format!("{name}: Python ms over the ideal"), py_over, "(for comparison)", true);

@@ -20,6 +20,27 @@ pub fn raw_fork_join(k: usize) -> f64 {
     t.elapsed().as_secs_f64() / k as f64
 }
 
+/// Seconds for `n` children forked directly, each sleeping `secs`, all
+/// waited for: the least any process-based run of such a step can take.
+pub fn raw_processes_sleeping(n: usize, secs: f64) -> f64 {
+    let t = Instant::now();
+    let mut children = Vec::with_capacity(n);
+    for _ in 0..n {
+        // SAFETY: single-threaded (checked by the caller).
+        match unsafe { fork() }.expect("fork") {
+            ForkResult::Child => {
+                std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+                unsafe { nix::libc::_exit(0) }
+            }
+            ForkResult::Parent { child } => children.push(child),
+        }
+    }
+    for child in children {
+        waitpid(child, None).expect("waitpid");
+    }
+    t.elapsed().as_secs_f64()
+}
+
 /// Seconds for one round trip of one byte between two processes over two
 /// pipes, averaged over `k`: the least a task sent to another process costs.
 pub fn pipe_round_trip(k: usize) -> f64 {

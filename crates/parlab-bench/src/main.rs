@@ -23,6 +23,9 @@ pub struct Args {
     /// Leave out the Python half.
     #[arg(long)]
     pub no_python: bool,
+    /// Run only these cases (steps, pool, start, tiny, cpu); all when left out.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Folder for results.md and results.json.
     #[arg(long, default_value = "target/parlab-bench")]
     pub out: PathBuf,

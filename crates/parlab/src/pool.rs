@@ -36,9 +36,12 @@ const MAX_CHUNKS_IN_FLIGHT: usize = 64;
 const MAX_BYTES_IN_FLIGHT: usize = 16 * 1024;
 
 /// Work a worker should have queued to hide one round trip through the
-/// parent (a pipe round trip across CPUs is about 40 µs). Long tasks need one
-/// chunk in flight, which keeps the load balanced; tiny ones need many.
+/// parent (a pipe round trip across CPUs is about 40 µs): tiny chunks need
+/// many queued.
 const QUEUED_WORK_NS: f64 = 200_000.0;
+/// Chunks at least this long run one at a time per worker: the round trip is
+/// under 5% of them, and load balance matters more.
+const LONG_CHUNK_NS: f64 = 1_000_000.0;
 
 /// Runs one chunk in a worker: decodes the arguments, calls the function at
 /// `func` on each, encodes the results as one `Vec<R>`, and times the chunk
@@ -391,9 +394,16 @@ impl ProcessPool {
 impl Inner {
     /// Gives queued chunks to the workers with the least work in flight.
     fn dispatch(&mut self) {
+        // Long chunks: one at a time, so work goes to whichever worker frees
+        // up first (queuing ahead would commit a chunk to a worker before
+        // anyone knows who finishes first), and a round trip is a small
+        // share of a chunk. Short chunks: enough queued behind the running
+        // one to cover a round trip through the parent.
         let depth = match self.chunk_ns {
-            None => 1,
-            Some(ns) => ((QUEUED_WORK_NS / ns.max(1.0)).ceil() as usize).clamp(1, MAX_CHUNKS_IN_FLIGHT),
+            Some(ns) if ns < LONG_CHUNK_NS => {
+                (1 + (QUEUED_WORK_NS / ns.max(1.0)).ceil() as usize).min(MAX_CHUNKS_IN_FLIGHT)
+            }
+            _ => 1,
         };
         let mut outgoing: Vec<Vec<u8>> = vec![Vec::new(); self.workers.len()];
         while let Some(chunk) = self.queue.front() {
@@ -533,8 +543,11 @@ fn start_worker(index: usize) -> Result<Worker> {
     let (req_read, req_write) = nix::unistd::pipe().map_err(os("pipe"))?;
     let (rep_read, rep_write) = nix::unistd::pipe().map_err(os("pipe"))?;
     let (to_worker, from_worker) = (File::from(req_write), File::from(rep_read));
-    register_parent_fd(to_worker.as_raw_fd());
-    register_parent_fd(from_worker.as_raw_fd());
+    register_parent_fd(to_worker.as_raw_fd())?;
+    if let Err(e) = register_parent_fd(from_worker.as_raw_fd()) {
+        unregister_parent_fd(to_worker.as_raw_fd());
+        return Err(e);
+    }
     let child = fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write)));
     match child {
         Ok(pid) => Ok(Worker {

@@ -8,11 +8,11 @@
 //! rather than a pipe: such a write never blocks, whatever the size, so
 //! `join` can sleep in `waitpid` alone and wake once, when the child exits.
 //! (With a pipe the parent wakes for the data and again for the exit, and a
-//! wake-up across CPUs costs tens of microseconds.) A pipe that only the
-//! child holds open still tells `join_timeout` and `is_alive` when it exits.
+//! wake-up across CPUs costs tens of microseconds.) `join_timeout` waits on
+//! the child's exit with a timeout through [`crate::sys::wait_exit_within`].
 
 use crate::error::{Error, ExitHow, Result, TaskFailure, os};
-use crate::fork::{exit_now, fork_child, register_parent_fd, unregister_parent_fd};
+use crate::fork::{exit_now, fork_child};
 use crate::trace::Span;
 use crate::wire;
 use nix::sys::signal::{Signal, kill};
@@ -22,7 +22,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::marker::PhantomData;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,6 @@ struct Report {
 /// zombie or stray child outlives the handle.
 pub struct Process<R> {
     pid: Pid,
-    /// Reaches end of file when the child exits: lets us wait with a timeout.
-    exit_pipe: Option<File>,
     /// Where the child writes its report.
     report: File,
     status: Option<ExitHow>,
@@ -59,12 +57,12 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     /// (see [`crate::fork`]).
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
         let report = crate::sys::anonymous_file()?;
-        let (read, write) = nix::unistd::pipe().map_err(os("pipe"))?;
-        let exit_pipe = File::from(read);
-        register_parent_fd(exit_pipe.as_raw_fd());
-        let mut child_report = report.try_clone()?;
-        let child = fork_child(move || {
-            let _exit_pipe = write; // held open until the child exits
+        let report_fd = report.as_raw_fd();
+        let pid = fork_child(move || {
+            // The child's copy of the parent's descriptor: written through,
+            // never closed here (`_exit` closes it).
+            // SAFETY: `report_fd` is open in this child, inherited across fork.
+            let mut out = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(report_fd) });
             let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
             let (code, value) = match value {
                 Ok(v) => (0, wire::encode(&v).map_err(|e| TaskFailure::Codec(e.to_string()))),
@@ -74,29 +72,12 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
                 Ok(value) => Report { value, failure: None, span },
                 Err(f) => Report { value: Vec::new(), failure: Some(f), span },
             };
-            if wire::write_frame(&mut child_report, &report).is_err() {
+            if wire::write_frame(&mut *out, &report).is_err() {
                 exit_now(3);
             }
             code
-        });
-        // The closure, with the pipe's write end, was dropped in the parent:
-        // the pipe reaches end of file when the child exits.
-        let pid = match child {
-            Ok(pid) => pid,
-            Err(e) => {
-                unregister_parent_fd(exit_pipe.as_raw_fd());
-                return Err(e);
-            }
-        };
-        Ok(Process {
-            pid,
-            exit_pipe: Some(exit_pipe),
-            report,
-            status: None,
-            span: None,
-            outcome: None,
-            _result: PhantomData,
-        })
+        })?;
+        Ok(Process { pid, report, status: None, span: None, outcome: None, _result: PhantomData })
     }
 }
 
@@ -160,21 +141,20 @@ impl<R: DeserializeOwned> Process<R> {
         if self.status.is_some() {
             return Ok(true);
         }
-        if let (Some(deadline), Some(pipe)) = (deadline, self.exit_pipe.as_ref()) {
-            if !readable_within(pipe, Some(deadline.saturating_duration_since(Instant::now())))? {
-                return Ok(false);
-            }
-        }
-        let how = loop {
-            match waitpid(self.pid, None) {
-                Ok(status) => break exit_how(status),
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(e) => return Err(Error::Os { what: "waitpid", source: e }),
-            }
+        let status = match deadline {
+            None => loop {
+                match waitpid(self.pid, None) {
+                    Ok(status) => break status,
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(e) => return Err(Error::Os { what: "waitpid", source: e }),
+                }
+            },
+            Some(deadline) => match crate::sys::wait_exit_within(self.pid, deadline)? {
+                Some(status) => status,
+                None => return Ok(false),
+            },
         };
-        if let Some(pipe) = self.exit_pipe.take() {
-            unregister_parent_fd(pipe.as_raw_fd());
-        }
+        let how = exit_how(status);
         let mut bytes = Vec::new();
         self.report.seek(SeekFrom::Start(0))?;
         self.report.read_to_end(&mut bytes)?;
@@ -240,9 +220,6 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 impl<R> Drop for Process<R> {
     fn drop(&mut self) {
-        if let Some(pipe) = &self.exit_pipe {
-            unregister_parent_fd(pipe.as_raw_fd());
-        }
         if self.status.is_none() {
             let _ = kill(self.pid, Signal::SIGKILL);
             let _ = waitpid(self.pid, None);

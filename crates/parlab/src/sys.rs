@@ -46,6 +46,43 @@ pub fn anonymous_file() -> std::io::Result<std::fs::File> {
     }
 }
 
+/// Waits for child `pid` to end, until `deadline`; `Ok(None)` if it still runs.
+/// Linux sleeps on a pidfd (one wake-up, at the exit); elsewhere this polls
+/// `waitpid(WNOHANG)` every millisecond.
+pub fn wait_exit_within(
+    pid: nix::unistd::Pid,
+    deadline: std::time::Instant,
+) -> crate::Result<Option<nix::sys::wait::WaitStatus>> {
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    let reap_if_done = || match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::StillAlive) => Ok(None),
+        Ok(status) => Ok(Some(status)),
+        Err(e) => Err(crate::Error::Os { what: "waitpid", source: e }),
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+        let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid.as_raw(), 0) };
+        if fd >= 0 {
+            // SAFETY: the kernel just handed us this descriptor.
+            let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+            let wait = deadline.saturating_duration_since(std::time::Instant::now());
+            let readable = crate::process::readable_within(&std::fs::File::from(pidfd), Some(wait))?;
+            return if readable { reap_if_done() } else { Ok(None) };
+        }
+    }
+    loop {
+        if let Some(status) = reap_if_done()? {
+            return Ok(Some(status));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// Where the usable CPU count comes from: cores, affinity and cgroup quota.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cpus {

@@ -20,8 +20,20 @@ pub(crate) fn push_frame<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) ->
     bincode::serialize_into(&mut *out, value).map_err(|e| Error::Codec(e.to_string()))
 }
 
-/// Writes one frame to a blocking writer.
+/// Writes one frame to a blocking writer, in one `write` when it fits.
+///
+/// A small frame is built on the stack: in a freshly forked child a heap
+/// allocation writes to a page shared with the parent, which must then be
+/// copied.
 pub(crate) fn write_frame<T: Serialize + ?Sized>(w: &mut impl Write, value: &T) -> Result<()> {
+    let len = bincode::serialized_size(value).map_err(|e| Error::Codec(e.to_string()))? as usize;
+    let mut stack = [0u8; 1024];
+    if len + 4 <= stack.len() {
+        stack[..4].copy_from_slice(&(len as u32).to_le_bytes());
+        bincode::serialize_into(&mut stack[4..4 + len], value).map_err(|e| Error::Codec(e.to_string()))?;
+        w.write_all(&stack[..4 + len])?;
+        return Ok(());
+    }
     let mut buf = Vec::new();
     push_frame(&mut buf, value)?;
     w.write_all(&buf)?;

@@ -126,6 +126,18 @@ fn map_keeps_input_order_and_reuses_workers() -> Result<(), Failed> {
     check(trace.spans.len() == 20 + 3, "a span per task, and one per chunk of 7 (7 + 7 + 6)")
 }
 
+fn equal_tasks_spread_evenly_over_the_workers() -> Result<(), Failed> {
+    // Six equal tasks on three workers: two rounds, two tasks per worker. A
+    // pool that queues a second task to the first worker to free up runs a
+    // third round with one task alone.
+    let pool = ProcessPool::new(3)?;
+    pool.map(task_with, [1.0; 6])?;
+    let trace = Trace::from_spans("even", pool.take_spans());
+    let per_worker: Vec<usize> =
+        pool.pids().iter().map(|&p| trace.spans.iter().filter(|s| s.pid == p).count()).collect();
+    check(per_worker == [2, 2, 2], format!("tasks per worker: {per_worker:?}"))
+}
+
 fn as_completed_yields_in_completion_order() -> Result<(), Failed> {
     let pool = ProcessPool::new(3)?;
     let order: Vec<f64> = pool.as_completed(task_with, [3.0, 1.0, 2.0])?.map(|(_, r)| r.unwrap()).collect();
@@ -259,6 +271,7 @@ fn main() {
             nothing_printed_before_a_fork_is_printed_twice,
         ),
         Trial::test("pool::map_keeps_input_order_and_reuses_workers", map_keeps_input_order_and_reuses_workers),
+        Trial::test("pool::equal_tasks_spread_evenly_over_the_workers", equal_tasks_spread_evenly_over_the_workers),
         Trial::test("pool::as_completed_yields_in_completion_order", as_completed_yields_in_completion_order),
         Trial::test("pool::submit_returns_handles_and_indices", submit_returns_handles_and_indices),
         Trial::test(
