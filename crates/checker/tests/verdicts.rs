@@ -127,7 +127,9 @@ fn every_solution_passes_with_schema_conforming_json() {
 fn untouched_exercises_are_not_done_and_name_their_todo() {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let dir = exercises_with("starters", &[]);
-    for name in ["01_sequential", "03_two_processes", "09_failures"] {
+    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(dir.join("manifest.toml")).unwrap()).unwrap();
+    for exercise in manifest["exercise"].as_array().unwrap() {
+        let name = exercise["name"].as_str().unwrap();
         let (code, v) = verdict(&dir, name, &[]);
         assert_eq!((code, v["verdict"].as_str().unwrap()), (1, "not_done"), "{name}: {v}");
         assert!(reasons(&v).contains("src/main.rs:") && reasons(&v).contains("TODO"), "{name}: {}", reasons(&v));
