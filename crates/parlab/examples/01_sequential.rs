@@ -5,8 +5,8 @@
 use parlab::workloads::task;
 use parlab::{Recorder, Sequential, timeline};
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
-    // ANCHOR: main
     let seq = Sequential::new();
     let run = Recorder::start("01 sequential: the task twice");
 
@@ -15,7 +15,7 @@ fn main() -> parlab::Result<()> {
 
     let trace = run.finish(seq.take_spans());
     println!("Finished in {:.2} second(s)", trace.wall_secs());
-    // ANCHOR_END: main
     timeline::print(&trace);
     Ok(())
 }
+// ANCHOR_END: main

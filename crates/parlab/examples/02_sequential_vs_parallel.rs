@@ -6,8 +6,8 @@
 use parlab::workloads::task;
 use parlab::{Process, Recorder, Sequential, process, timeline};
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
-    // ANCHOR: main
     // Sequential: task 2 starts only when task 1 has finished.
     let seq = Sequential::new();
     let run = Recorder::start("02 sequential: one after the other");
@@ -22,9 +22,9 @@ fn main() -> parlab::Result<()> {
         child.join()?;
     }
     let parallel = run.finish(process::spans(&children));
-    // ANCHOR_END: main
 
     timeline::print(&sequential);
     timeline::print(&parallel);
     Ok(())
 }
+// ANCHOR_END: main

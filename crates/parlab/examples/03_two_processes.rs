@@ -5,8 +5,8 @@
 use parlab::workloads::task;
 use parlab::{Process, Recorder, process, timeline};
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
-    // ANCHOR: main
     let run = Recorder::start("03 two processes");
 
     // start(): fork a child that runs `task`; both run from here on.
@@ -19,7 +19,7 @@ fn main() -> parlab::Result<()> {
 
     let trace = run.finish(process::spans(&[p1, p2]));
     println!("Finished in {:.2} second(s)", trace.wall_secs());
-    // ANCHOR_END: main
     timeline::print(&trace);
     Ok(())
 }
+// ANCHOR_END: main

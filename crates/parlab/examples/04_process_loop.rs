@@ -5,8 +5,8 @@
 use parlab::workloads::task;
 use parlab::{Process, Recorder, process, timeline};
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
-    // ANCHOR: main
     let run = Recorder::start("04 ten processes");
 
     // Start every process first...
@@ -22,7 +22,7 @@ fn main() -> parlab::Result<()> {
 
     let trace = run.finish(process::spans(&children));
     println!("Finished in {:.2} second(s)", trace.wall_secs());
-    // ANCHOR_END: main
     timeline::print(&trace);
     Ok(())
 }
+// ANCHOR_END: main

@@ -6,8 +6,8 @@
 use parlab::workloads::task;
 use parlab::{ProcessPool, Recorder, timeline};
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
-    // ANCHOR: main
     // A pool of ten workers: ten one-second tasks take one second.
     let pool = ProcessPool::new(10)?;
     let run = Recorder::start("05 pool of ten");
@@ -23,8 +23,8 @@ fn main() -> parlab::Result<()> {
     let default = run.finish(pool.take_spans());
     println!("Default pool ({} workers): finished in {:.2} second(s)", pool.size(), default.wall_secs());
     println!("{}", parlab::Cpus::detect().explain());
-    // ANCHOR_END: main
     timeline::print(&ten);
     timeline::print(&default);
     Ok(())
 }
+// ANCHOR_END: main

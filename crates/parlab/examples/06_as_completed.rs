@@ -6,8 +6,8 @@
 use parlab::workloads::task_with;
 use parlab::{ProcessPool, Recorder, timeline};
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
-    // ANCHOR: main
     let sleeps = [1.0, 0.4, 0.8, 0.2, 0.6];
     let pool = ProcessPool::new(sleeps.len())?;
     let run = Recorder::start("06 as completed");
@@ -18,7 +18,7 @@ fn main() -> parlab::Result<()> {
 
     let trace = run.finish(pool.take_spans());
     println!("Finished in {:.2} second(s)", trace.wall_secs());
-    // ANCHOR_END: main
     timeline::print(&trace);
     Ok(())
 }
+// ANCHOR_END: main

@@ -12,9 +12,9 @@ fn limit() -> u64 {
     std::env::var("PARLAB_PRIMES_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(3_000_000)
 }
 
+// ANCHOR: main
 fn main() -> parlab::Result<()> {
     let cpus = Cpus::detect();
-    // ANCHOR: main
     let parts = split_range(limit(), 8 * cpus.usable);
 
     // Processes first: the engine forks only while this process has one thread.
@@ -32,7 +32,6 @@ fn main() -> parlab::Result<()> {
     let run = Recorder::start("07 cpu-bound sequential");
     let sequential: u64 = seq.map(count_primes, parts)?.iter().sum();
     let seq_trace = run.finish(seq.take_spans());
-    // ANCHOR_END: main
 
     assert_eq!((on_processes, on_threads), (sequential, sequential));
     println!("{} primes below {}; {}", sequential, limit(), cpus.explain());
@@ -44,3 +43,4 @@ fn main() -> parlab::Result<()> {
     timeline::print(&thread_trace);
     Ok(())
 }
+// ANCHOR_END: main

@@ -15,18 +15,17 @@ fn secs(f: impl FnOnce()) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn main() -> parlab::Result<()> {
-    let cpus = Cpus::detect().usable;
-    let n: u64 = std::env::var("PARLAB_COSTS_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+// ANCHOR: start
+/// What one process costs: start it, run nothing, join it (median of 50).
+fn start_cost() {
+    let samples: Vec<f64> = (0..50).map(|_| secs(|| drop(Process::start(|| ()).and_then(|mut p| p.join())))).collect();
+    println!("start + join one process: {:.0} µs", median(&samples) * 1e6);
+}
+// ANCHOR_END: start
 
-    // ANCHOR: start
-    // What one process costs: start it, run nothing, join it.
-    let start_join =
-        median(&(0..50).map(|_| secs(|| drop(Process::start(|| ()).and_then(|mut p| p.join())))).collect::<Vec<_>>());
-    println!("start + join one process: {:.0} µs", start_join * 1e6);
-    // ANCHOR_END: start
-
-    // ANCHOR: chunks
+// ANCHOR: chunks
+/// `n` tiny tasks: in a plain loop, on a pool one per message, and in chunks.
+fn chunking(n: u64, cpus: usize) -> parlab::Result<()> {
     let numbers = 10_000_000..10_000_000 + n;
     let sequential = secs(|| {
         std::hint::black_box(numbers.clone().map(tiny).sum::<u64>());
@@ -35,19 +34,23 @@ fn main() -> parlab::Result<()> {
     let one_by_one = secs(|| drop(pool.map(tiny, numbers.clone())));
     let chunk = (n as usize / (8 * cpus)).max(1);
     let chunked = secs(|| drop(pool.map_chunked(tiny, numbers.clone(), chunk)));
-    // ANCHOR_END: chunks
     drop(pool);
     let threads = ThreadPool::new(cpus)?;
     let on_threads = secs(|| drop(threads.map_chunked(tiny, numbers.clone(), chunk)));
+
     println!("{n} tiny tasks (is n prime?), {cpus} workers:");
     println!("  sequential              {:>8.1} ms", sequential * 1e3);
     println!("  process pool, chunk 1   {:>8.1} ms  ({:.2}x)", one_by_one * 1e3, sequential / one_by_one);
     println!("  process pool, chunk {chunk:<4}{:>8.1} ms  ({:.2}x)", chunked * 1e3, sequential / chunked);
     println!("  thread pool, chunk {chunk:<5}{:>8.1} ms  ({:.2}x)", on_threads * 1e3, sequential / on_threads);
+    Ok(())
+}
+// ANCHOR_END: chunks
 
-    // ANCHOR: amdahl
-    // Amdahl's law: if a share s of the work is serial, n workers give at
-    // most 1 / (s + (1 - s) / n), however many there are.
+// ANCHOR: amdahl
+/// Amdahl's law: if a share s of the work is serial, n workers give at most
+/// 1 / (s + (1 - s) / n), however many there are.
+fn amdahl(cpus: usize) {
     for serial in [0.0, 0.1, 0.5] {
         let limit = |workers: f64| 1.0 / (serial + (1.0 - serial) / workers);
         println!(
@@ -58,6 +61,14 @@ fn main() -> parlab::Result<()> {
             limit(1e6)
         );
     }
-    // ANCHOR_END: amdahl
+}
+// ANCHOR_END: amdahl
+
+fn main() -> parlab::Result<()> {
+    let cpus = Cpus::detect().usable;
+    let n = std::env::var("PARLAB_COSTS_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    start_cost();
+    chunking(n, cpus)?;
+    amdahl(cpus);
     Ok(())
 }

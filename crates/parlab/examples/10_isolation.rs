@@ -11,55 +11,69 @@ use std::time::Instant;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn main() -> parlab::Result<()> {
-    // ANCHOR: memory
-    // A child process gets a copy of the parent's memory: what it changes
-    // stays in the copy.
+// ANCHOR: memory
+/// A child process gets a copy of the parent's memory: what it changes stays
+/// in the copy.
+fn separate_memory() -> parlab::Result<()> {
     let mut child = Process::start(|| COUNTER.fetch_add(1, Ordering::SeqCst) + 1)?;
     let in_child = child.join()?;
     println!("process: the child counted to {in_child}, the parent still sees {}", COUNTER.load(Ordering::SeqCst));
-    // ANCHOR_END: memory
+    Ok(())
+}
+// ANCHOR_END: memory
 
-    // ANCHOR: crash
-    // A crash in a child ends the child alone.
+// ANCHOR: crash
+/// A crash in a child ends the child alone.
+fn crash_stays_inside() -> parlab::Result<()> {
     let mut crashing = Process::start(|| -> u8 { std::process::abort() })?;
-    println!(
-        "process: a child that aborts gives {:?}, and this process goes on",
-        crashing.join().unwrap_err().to_string()
-    );
-    // ANCHOR_END: crash
+    let error = crashing.join().unwrap_err();
+    println!("process: a child that aborts gives {:?}, and this process goes on", error.to_string());
+    Ok(())
+}
+// ANCHOR_END: crash
 
-    // ANCHOR: cost
-    // Starting one costs more than starting a thread.
-    let time = |f: &dyn Fn()| {
-        median(
-            &(0..50)
-                .map(|_| {
-                    let t = Instant::now();
-                    f();
-                    t.elapsed().as_secs_f64()
-                })
-                .collect::<Vec<_>>(),
-        )
-    };
-    let process = time(&|| drop(Process::start(|| ()).and_then(|mut p| p.join())));
-    // Pool of processes, before any thread exists (the engine forks only then).
-    let processes = ProcessPool::new(2)?;
-    let thread = time(&|| std::thread::spawn(|| ()).join().unwrap());
+// ANCHOR: cost
+/// Median seconds of 50 runs of `f`.
+fn time(f: impl Fn()) -> f64 {
+    let samples: Vec<f64> = (0..50)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(&samples)
+}
+
+/// Starting a process costs more than starting a thread.
+fn start_costs() {
+    let process = time(|| drop(Process::start(|| ()).and_then(|mut p| p.join())));
+    let thread = time(|| std::thread::spawn(|| ()).join().unwrap());
     println!("start + join: process {:.0} µs, thread {:.0} µs", process * 1e6, thread * 1e6);
-    // ANCHOR_END: cost
+}
+// ANCHOR_END: cost
 
-    // ANCHOR: shared
-    // Threads share memory: they see each other's writes at once.
+// ANCHOR: shared
+/// Threads see one counter; each worker process counts in its own copy.
+fn shared_or_not(processes: &ProcessPool) -> parlab::Result<()> {
     let threads = ThreadPool::new(2)?;
     threads.map(|_| COUNTER.fetch_add(1, Ordering::SeqCst), 0..4)?;
     println!("threads: four tasks counted, everyone sees {}", COUNTER.load(Ordering::SeqCst));
-    // Processes share nothing: each worker counts in its own copy.
     let seen = processes.map(|_| COUNTER.fetch_add(1, Ordering::SeqCst) + 1, 0..4)?;
     println!(
         "processes: the workers counted {seen:?} in their own copies, the parent sees {}",
         COUNTER.load(Ordering::SeqCst)
     );
-    // ANCHOR_END: shared
     Ok(())
+}
+// ANCHOR_END: shared
+
+fn main() -> parlab::Result<()> {
+    separate_memory()?;
+    crash_stays_inside()?;
+    // Processes and process pools first: the engine forks only while this
+    // process has one thread, and the thread pool below starts threads.
+    let processes = ProcessPool::new(2)?;
+    start_costs();
+    shared_or_not(&processes)
 }
