@@ -7,7 +7,15 @@
 //! - otherwise nothing: the watchdog in `sandbox` is the only guard.
 
 use std::ffi::CString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Where cgroups for runs are made, v1's `pids` hierarchy first.
+const ROOTS: [&str; 2] = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"];
+const PREFIX: &str = "parlab-checker-";
+
+/// The cgroup of the run under way, for the Ctrl-C handler.
+static CURRENT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// How processes are capped for one run.
 pub enum ProcessCap {
@@ -24,17 +32,18 @@ pub enum ProcessCap {
 impl ProcessCap {
     /// Sets up a cap of `max` processes for a run named `tag`.
     pub fn new(max: usize, tag: &str) -> ProcessCap {
-        for root in ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"] {
+        for root in ROOTS {
             let base = PathBuf::from(root);
             if !base.join("cgroup.procs").exists() || (root == "/sys/fs/cgroup" && !v2_has_pids(&base)) {
                 continue;
             }
-            let dir = base.join(format!("parlab-checker-{}-{tag}", std::process::id()));
+            let dir = base.join(format!("{PREFIX}{}-{tag}", std::process::id()));
             let made =
                 std::fs::create_dir_all(&dir).is_ok() && std::fs::write(dir.join("pids.max"), max.to_string()).is_ok();
             if made {
                 let procs =
                     CString::new(dir.join("cgroup.procs").to_string_lossy().as_bytes()).expect("no NUL in path");
+                *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = Some(dir.clone());
                 return ProcessCap::Cgroup { dir, procs_file: procs };
             }
             let _ = std::fs::remove_dir(&dir);
@@ -105,13 +114,51 @@ impl ProcessCap {
 impl Drop for ProcessCap {
     fn drop(&mut self) {
         if let ProcessCap::Cgroup { dir, .. } = self {
-            // Empty by now (the sandbox kills every member); retry briefly
-            // while the last ones are reaped.
-            for _ in 0..100 {
-                if std::fs::remove_dir(&*dir).is_ok() {
-                    return;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(5));
+            remove_cgroup(dir);
+            *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+    }
+}
+
+/// Kills whatever is left in a run's cgroup and removes it, retrying briefly
+/// while the last members are reaped.
+fn remove_cgroup(dir: &Path) {
+    for _ in 0..200 {
+        for pid in std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default().lines() {
+            if let Ok(pid) = pid.trim().parse::<i32>() {
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            }
+        }
+        if std::fs::remove_dir(dir).is_ok() || !dir.exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// For the Ctrl-C handler: removes the cgroup of the run under way.
+pub fn remove_current() {
+    let current = CURRENT.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(dir) = current {
+        remove_cgroup(&dir);
+    }
+}
+
+/// Removes cgroups left by checkers that were killed mid-run, and kills any
+/// learner process still inside them.
+pub fn sweep_stale() {
+    for root in ROOTS {
+        let Ok(entries) = std::fs::read_dir(root) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(owner) =
+                name.strip_prefix(PREFIX).and_then(|r| r.split('-').next()).and_then(|p| p.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let owner_alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(owner), None).is_ok();
+            if !owner_alive {
+                remove_cgroup(&entry.path());
             }
         }
     }

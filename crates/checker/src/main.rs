@@ -157,8 +157,10 @@ fn options(dir: &Path, g: &Grading) -> verify::Options {
 /// Orphans come back to us, and Ctrl-C kills the learner's processes first.
 fn prepare_for_learner_programs() {
     sandbox::become_subreaper();
+    limits::sweep_stale();
     let _ = ctrlc::set_handler(|| {
         sandbox::kill_current_group();
+        limits::remove_current();
         eprintln!("\nchecker: interrupted; the program under test was stopped");
         std::process::exit(130);
     });

@@ -57,8 +57,13 @@ pub fn become_subreaper() {
     }
 }
 
+/// Set by the Ctrl-C handler: a run that ends after it reports nothing and
+/// leaves the exit (code 130) to the handler.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 /// Kills the current learner's group: installed as the Ctrl-C handler.
 pub fn kill_current_group() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
     let g = CURRENT_GROUP.load(Ordering::SeqCst);
     if g > 0 {
         let _ = kill(Pid::from_raw(-g), Signal::SIGKILL);
@@ -163,6 +168,13 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
         stderr: text(&err_buf),
         cap: cap_ref.describe(),
     };
+    drop(cap); // removes the cgroup
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        // The Ctrl-C handler is cleaning up and will end the process.
+        loop {
+            std::thread::park();
+        }
+    }
     Ok(outcome)
 }
 

@@ -85,6 +85,18 @@ fn no_learner_process() -> bool {
     })
 }
 
+/// No cgroup of a finished checker run is left (the tests take turns, so
+/// none should exist between them).
+fn no_cgroup_left() -> bool {
+    ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"].iter().all(|root| {
+        std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().starts_with("parlab-checker-"))
+    })
+}
+
 fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) {
     let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
     let dir = exercises_with(test, &[(exercise, source)]);
@@ -93,6 +105,7 @@ fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], why:
     assert_eq!(code, 1, "{test}: exit code");
     assert!(reasons(&v).contains(why), "{test}: expected '{why}' in: {}", reasons(&v));
     assert!(no_learner_process(), "{test}: a process of the learner's is still running");
+    assert!(no_cgroup_left(), "{test}: the run's cgroup was left behind");
 }
 
 #[test]
@@ -335,4 +348,10 @@ fn ctrl_c_on_the_checker_leaves_no_learner_process() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{status:?}");
     assert!(no_learner_process(), "Ctrl-C left the learner's program running");
+    let cgroup = format!("parlab-checker-{}-", child.id());
+    for root in ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"] {
+        let left = std::fs::read_dir(root).into_iter().flatten().filter_map(Result::ok);
+        let left: Vec<_> = left.filter(|e| e.file_name().to_string_lossy().starts_with(&cgroup)).collect();
+        assert!(left.is_empty(), "Ctrl-C left the run's cgroup behind: {left:?}");
+    }
 }
