@@ -47,7 +47,8 @@ fn main() {
         v
     };
     let report = cases::run_all(&args, python);
-    print!("{}", report.text());
+    // Markdown tables read fine in a terminal too.
+    print!("{}", report.markdown());
     if let Err(e) = report.save(&args.out) {
         eprintln!("parlab-bench: could not write results to {}: {e}", args.out.display());
         std::process::exit(1);

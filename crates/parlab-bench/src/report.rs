@@ -1,5 +1,5 @@
 //! The results: figures grouped by case, the ratios that matter and the
-//! targets, as text for the terminal and as Markdown and JSON for the book.
+//! targets, as Markdown (for the terminal and the book) and JSON.
 
 use crate::stats::Figure;
 use serde::Serialize;
@@ -88,11 +88,6 @@ impl Report {
             let _ = writeln!(s, "\n{n}");
         }
         s
-    }
-
-    /// The report for the terminal: the Markdown tables read fine as text.
-    pub fn text(&self) -> String {
-        self.markdown()
     }
 
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {

@@ -45,7 +45,7 @@ const LONG_CHUNK_NS: f64 = 1_000_000.0;
 
 /// Runs one chunk in a worker: decodes the arguments, calls the function at
 /// `func` on each, encodes the results as one `Vec<R>`, and times the chunk
-/// (the worker sets the span's task count). A panic fails the chunk: `map`
+/// as one span covering its tasks. A panic fails the chunk: `map`
 /// fails on the first error anyway, and a submitted task is a chunk of one.
 /// One instance per (argument, result) type.
 type Trampoline = fn(usize, &[u8], usize, usize) -> (Result<Vec<u8>, TaskFailure>, Span);
@@ -59,19 +59,22 @@ fn run_chunk<A: DeserializeOwned, R: Serialize>(
     // SAFETY: `func` is the address of an `fn(A) -> R` taken in the process
     // this worker was forked from, so the same code sits at the same address.
     let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
-    Span::measure(first_index, worker, || {
+    let mut tasks = 0;
+    let (encoded, mut span) = Span::measure(first_index, worker, || {
         let args: Vec<A> = wire::decode(args).map_err(|e| TaskFailure::Codec(e.to_string()))?;
+        tasks = args.len();
         let results: Vec<R> = catch_unwind(AssertUnwindSafe(|| args.into_iter().map(f).collect()))
             .map_err(|p| TaskFailure::Panicked(panic_message(&*p)))?;
         wire::encode(&results).map_err(|e| TaskFailure::Codec(e.to_string()))
-    })
+    });
+    span.tasks = tasks;
+    (encoded, span)
 }
 
 #[derive(Serialize, Deserialize)]
 struct Request {
     first_id: u64,
     first_index: usize,
-    count: usize,
     trampoline: usize,
     func: usize,
     /// bincode of the chunk's `Vec<A>`, sent as one block of bytes.
@@ -111,15 +114,14 @@ struct Worker {
     to_worker: Option<File>,
     from_worker: Option<File>,
     received: Vec<u8>,
-    /// (first task id, task count, request bytes) of each chunk sent, oldest first.
-    in_flight: VecDeque<(u64, usize, usize)>,
+    /// (first task id, request bytes) of each chunk sent, oldest first.
+    in_flight: VecDeque<(u64, usize)>,
     bytes_in_flight: usize,
     exited: Option<ExitHow>,
 }
 
 struct Chunk {
     first_id: u64,
-    count: usize,
     frame: Vec<u8>,
 }
 
@@ -335,14 +337,13 @@ impl ProcessPool {
             let request = Request {
                 first_id,
                 first_index: index,
-                count,
                 trampoline: tramp as usize,
                 func: f as usize,
                 args: wire::encode(&chunk)?,
             };
             let mut frame = Vec::new();
             wire::push_frame(&mut frame, &request)?;
-            inner.queue.push_back(Chunk { first_id, count, frame });
+            inner.queue.push_back(Chunk { first_id, frame });
             ids.push(first_id);
             inner.next_id += count as u64;
             index += count;
@@ -421,7 +422,7 @@ impl Inner {
             let Some(i) = target else { break };
             let chunk = self.queue.pop_front().expect("front exists");
             let w = &mut self.workers[i];
-            w.in_flight.push_back((chunk.first_id, chunk.count, chunk.frame.len()));
+            w.in_flight.push_back((chunk.first_id, chunk.frame.len()));
             w.bytes_in_flight += chunk.frame.len();
             outgoing[i].extend_from_slice(&chunk.frame);
         }
@@ -478,7 +479,7 @@ impl Inner {
         for reply in replies {
             let w = &mut self.workers[i];
             if let Some(pos) = w.in_flight.iter().position(|c| c.0 == reply.first_id) {
-                let (_, _, bytes) = w.in_flight.remove(pos).expect("position is valid");
+                let (_, bytes) = w.in_flight.remove(pos).expect("position is valid");
                 w.bytes_in_flight -= bytes;
             }
             let chunk_ns = (reply.span.end_ns - reply.span.start_ns) as f64;
@@ -507,7 +508,7 @@ impl Inner {
         self.broken = Some((i, w.pid.as_raw(), how));
         let mut pending: Vec<u64> = Vec::new();
         for w in &mut self.workers {
-            pending.extend(w.in_flight.drain(..).map(|(first, _, _)| first));
+            pending.extend(w.in_flight.drain(..).map(|(first, _)| first));
             w.bytes_in_flight = 0;
             stop_worker(w);
         }
@@ -582,8 +583,7 @@ fn worker_main(index: usize, requests: File, replies: File) -> i32 {
         // SAFETY: the parent took this address from a `Trampoline` before
         // forking this worker (see `run_chunk`).
         let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
-        let (results, mut span) = tramp(request.func, &request.args, request.first_index, index);
-        span.tasks = request.count;
+        let (results, span) = tramp(request.func, &request.args, request.first_index, index);
         let (results, failure) = match results {
             Ok(bytes) => (bytes, None),
             Err(f) => (Vec::new(), Some(f)),

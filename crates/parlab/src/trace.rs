@@ -177,11 +177,6 @@ impl Trace {
             cpu_children_secs: self.cpu.children.as_secs_f64(),
         }
     }
-
-    /// Saves the trace as JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a trace always serialises")
-    }
 }
 
 /// A run in numbers.
