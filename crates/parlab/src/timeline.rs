@@ -218,7 +218,8 @@ mod tests {
     use super::*;
 
     fn sequential_and_parallel() -> (Trace, Trace) {
-        let s = |index, pid, a, b| Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns: a, end_ns: b };
+        let s =
+            |index, pid, a, b| Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns: a, end_ns: b, sleep: None };
         let seq = Trace::from_spans("seq", vec![s(0, 1, 0, 100), s(1, 1, 100, 200)]);
         let par = Trace::from_spans("par", vec![s(0, 2, 0, 100), s(1, 3, 0, 100)]);
         (seq, par)

@@ -8,7 +8,7 @@ use crate::sys::CpuTime;
 use serde::{Deserialize, Serialize};
 
 /// One task's run: which task, in which process and thread, from when to when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Span {
     /// The task's position in its input (or the order it was started in).
     pub index: usize,
@@ -25,6 +25,11 @@ pub struct Span {
     /// Start and end on the monotonic clock, in nanoseconds.
     pub start_ns: u64,
     pub end_ns: u64,
+    /// The course seconds a sleeping workload was asked to sleep (before the
+    /// time scale), so that a reader can hold the span's length against the
+    /// work it claims; `None` for other tasks.
+    #[serde(default)]
+    pub sleep: Option<f64>,
 }
 
 impl Span {
@@ -33,7 +38,8 @@ impl Span {
         let start_ns = now_ns();
         let value = f();
         let end_ns = now_ns();
-        let span = Span { index, pid: current_pid(), tid: current_tid(), worker, tasks: 1, start_ns, end_ns };
+        let span =
+            Span { index, pid: current_pid(), tid: current_tid(), worker, tasks: 1, start_ns, end_ns, sleep: None };
         (value, span)
     }
 
@@ -245,7 +251,7 @@ mod tests {
     use super::*;
 
     fn span(index: usize, pid: i32, start_ns: u64, end_ns: u64) -> Span {
-        Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns }
+        Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
     }
 
     #[test]

@@ -36,16 +36,18 @@ pub fn scaled(secs: f64) -> Duration {
 /// Counts calls so that each traced workload gets a distinct index per process.
 static CALLS: AtomicUsize = AtomicUsize::new(0);
 
-fn traced<R>(f: impl FnOnce() -> R) -> R {
+/// Runs `f` as one traced task; `sleep` is the course seconds it claims to sleep.
+fn traced<R>(sleep: Option<f64>, f: impl FnOnce() -> R) -> R {
     let index = CALLS.fetch_add(1, Ordering::Relaxed);
-    let (value, span) = Span::measure(index, 0, f);
+    let (value, mut span) = Span::measure(index, 0, f);
+    span.sleep = sleep;
     append_to_trace_file(&span);
     value
 }
 
 /// The tutorial's task: prints, sleeps one second, prints.
 pub fn task() {
-    traced(|| {
+    traced(Some(1.0), || {
         println!("Task starts");
         std::thread::sleep(scaled(1.0));
         println!("Task ends");
@@ -55,7 +57,7 @@ pub fn task() {
 /// The task with its sleep time as an argument; returns that time, so a
 /// caller can see which task finished.
 pub fn task_with(sleep_secs: f64) -> f64 {
-    traced(|| {
+    traced(Some(sleep_secs), || {
         println!("Task starts: sleeping {sleep_secs} s");
         std::thread::sleep(scaled(sleep_secs));
         println!("Task ends: slept {sleep_secs} s");
@@ -66,7 +68,7 @@ pub fn task_with(sleep_secs: f64) -> f64 {
 /// Counts the primes in `start..end` by trial division: CPU-bound on purpose,
 /// and its answer is easy to check.
 pub fn count_primes(range: (u64, u64)) -> u64 {
-    traced(|| (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
+    traced(None, || (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
 }
 
 /// A tiny task: whether `n` is prime, as 1 or 0. Tens of nanoseconds for
@@ -80,7 +82,7 @@ pub fn tiny(n: u64) -> u64 {
 /// (SIGABRT) when `x % 7 == 3`, and otherwise sleeps 0.1 s and returns `x * x`.
 /// No `catch_unwind` can stop an abort: only a separate process contains it.
 pub fn fragile(x: u64) -> u64 {
-    traced(|| {
+    traced((!crashes(x)).then_some(0.1), || {
         if crashes(x) {
             eprintln!("fragile({x}): aborting");
             std::process::abort();
