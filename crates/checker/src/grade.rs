@@ -1,11 +1,12 @@
 //! Judging one run: how it ended, whether the answer is right, and what the
 //! trace shows about where and when the tasks ran.
 
-use crate::manifest::{AnswerRule, Exercise, OverlapRule, WhereRule};
+use crate::inputs::Input;
+use crate::manifest::{AnswerRule, Exercise};
 use crate::sandbox::{Ending, RunOutcome};
-use crate::verdict::{Evidence, Status};
+use crate::verdict::Status;
 use parlab::{Span, Trace};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A reason to stop grading, with the status it gives.
 pub type Stop = (Status, String);
@@ -84,30 +85,61 @@ fn output_tail(text: &str) -> String {
     format!(". It printed:\n      {tail}")
 }
 
-/// Compares the learner's answer with the reference.
-pub fn answer(ex: &Exercise, input: &Value, got: &Value, expected: &Value, trace: &Trace) -> Result<(), String> {
+/// Two tasks that ended closer than this may be reported in either order:
+/// the parent learns of them one pump apart.
+const ORDER_TOLERANCE_NS: u64 = 3_000_000;
+
+/// Compares the learner's answer with the reference (and, for completion
+/// order, with the order the trace shows the tasks ending in).
+pub fn answer(ex: &Exercise, input: &Input, got: &Value, expected: &Value, spans: &[Span]) -> Result<(), String> {
     let wrong = |what: &str| {
         Err(format!(
-            "wrong answer{what}: expected {expected}, got {}. (Inputs change every run: an answer cannot be typed in.)",
+            "wrong answer{what}: expected {}, got {}. (Inputs change every run: an answer cannot be typed in.)",
+            shorten(expected),
             shorten(got)
         ))
     };
     match ex.answer {
         AnswerRule::InOrder | AnswerRule::Total | AnswerRule::Survivors => {
             if !same(got, expected) {
+                let mut in_completion_order = None;
+                if let Some(order) = crate::evidence::completion_order(input, spans) {
+                    in_completion_order = Some(json!(order.iter().map(|(v, _)| *v).collect::<Vec<_>>()));
+                }
+                if ex.answer == AnswerRule::InOrder && in_completion_order.is_some_and(|c| same(got, &c)) {
+                    return wrong(" (those are the results in the order the tasks finished: keep the input order)");
+                }
                 return wrong("");
             }
         }
         AnswerRule::CompletionOrder => {
-            let mut sorted: Vec<f64> = serde_json::from_value(expected.clone()).unwrap_or_default();
-            sorted.sort_by(f64::total_cmp);
-            if !same(got, &serde_json::json!(sorted)) {
-                let in_input_order = same(got, input);
-                let note =
-                    if in_input_order { " (that is the input order: report results as tasks finish)" } else { "" };
+            let mut sorted_got: Vec<f64> = serde_json::from_value(got.clone()).unwrap_or_default();
+            let mut sorted_expected: Vec<f64> = serde_json::from_value(expected.clone()).unwrap_or_default();
+            sorted_got.sort_by(f64::total_cmp);
+            sorted_expected.sort_by(f64::total_cmp);
+            if !same(&json!(sorted_got), &json!(sorted_expected)) {
+                return wrong(" (not one result per task)");
+            }
+            let Some(order) = crate::evidence::completion_order(input, spans) else { return Ok(()) };
+            let end_of = |v: f64| order.iter().find(|(x, _)| (x - v).abs() < 1e-9).map(|(_, e)| *e).unwrap_or(0);
+            let reported: Vec<f64> = serde_json::from_value(got.clone()).unwrap_or_default();
+            let out_of_order = reported
+                .iter()
+                .enumerate()
+                .any(|(i, &a)| reported[i + 1..].iter().any(|&b| end_of(b) + ORDER_TOLERANCE_NS < end_of(a)));
+            if out_of_order {
+                let finished: Vec<f64> = order.iter().map(|(v, _)| *v).collect();
+                let note = if same(got, expected) {
+                    " (that is the input order: push each result as its task finishes)"
+                } else if reported.windows(2).all(|w| w[0] <= w[1]) {
+                    " (that is the results sorted: with fewer workers than tasks, the order tasks finish in is not \
+                     the sorted one)"
+                } else {
+                    ""
+                };
                 return Err(format!(
-                    "wrong order{note}: the tasks finished in the order {}, you reported {}",
-                    serde_json::json!(sorted),
+                    "wrong order{note}: your tasks finished in the order {}, you reported {}",
+                    json!(finished),
                     shorten(got)
                 ));
             }
@@ -118,7 +150,7 @@ pub fn answer(ex: &Exercise, input: &Value, got: &Value, expected: &Value, trace
                 return wrong(" (results)");
             }
             let reported = got.get(1).and_then(Value::as_f64).unwrap_or(f64::NAN);
-            let traced = trace.wall_secs();
+            let traced = Trace::from_spans("", spans.to_vec()).wall_secs();
             if reported.is_nan() || (reported - traced).abs() > 0.2 * traced + 0.005 {
                 return Err(format!(
                     "the time you reported ({reported:.3} s) does not match the trace ({traced:.3} s from the first \
@@ -145,90 +177,6 @@ fn same(a: &Value, b: &Value) -> bool {
 fn shorten(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 200 { format!("{}...", &s[..200]) } else { s }
-}
-
-/// What the trace shows, and whether it is what the exercise asks for.
-pub fn evidence(
-    ex: &Exercise,
-    spans: &[Span],
-    main_pid: i32,
-    expected_tasks: Option<usize>,
-    workers: Option<usize>,
-) -> (Evidence, Vec<String>) {
-    let trace = Trace::from_spans("", spans.to_vec());
-    let mut pids = trace.pids();
-    pids.retain(|&p| p != main_pid);
-    let in_main = spans.iter().filter(|s| s.pid == main_pid).count();
-    let ev = Evidence {
-        tasks: spans.len(),
-        processes: trace.pids().len(),
-        lanes: trace.lanes().len(),
-        max_concurrency: trace.max_concurrency(),
-        ran_in_main_process: in_main,
-    };
-    let mut problems = Vec::new();
-    if let Some(n) = expected_tasks
-        && spans.len() != n
-    {
-        problems.push(format!(
-            "the trace holds {} task(s) but the input has {n}: call the course workload once per input value",
-            spans.len()
-        ));
-        return (ev, problems);
-    }
-    let n = spans.len();
-    match ex.where_ {
-        WhereRule::Main if in_main != n => problems.push(
-            "some tasks ran outside your program's own process: this step runs them one after the other, in it".into(),
-        ),
-        WhereRule::OwnProcess | WhereRule::Pool if in_main == n && n > 0 => {
-            let threads = trace.lanes().len() > 1;
-            problems.push(format!(
-                "the tasks ran in your program's own process{}: this exercise asks for processes (parlab::{})",
-                if threads { ", on several threads" } else { "" },
-                if ex.where_ == WhereRule::Pool { "ProcessPool" } else { "Process" }
-            ));
-        }
-        WhereRule::OwnProcess if in_main > 0 || pids.len() != n => problems.push(format!(
-            "{} task(s) ran in {} child process(es): give every task a process of its own",
-            n,
-            pids.len()
-        )),
-        WhereRule::Pool => {
-            let w = workers.unwrap_or(n);
-            if pids.len() > w {
-                problems.push(format!("the tasks ran in {} processes, more than the pool's {w} workers", pids.len()));
-            } else if n > w && pids.len() == n {
-                problems.push("every task got a new process: a pool starts its workers once and reuses them".into());
-            }
-        }
-        _ => {}
-    }
-    match ex.overlap {
-        OverlapRule::All if n >= 2 && ev.max_concurrency < 2 => problems.push(
-            "the tasks ran one at a time: start every task before waiting for any (join inside the start loop \
-             runs them one after the other)"
-                .into(),
-        ),
-        OverlapRule::All if n >= 2 => {
-            let alone: Vec<usize> = spans
-                .iter()
-                .filter(|s| !spans.iter().any(|o| !std::ptr::eq(*s, o) && s.overlaps(o)))
-                .map(|s| s.index)
-                .collect();
-            if !alone.is_empty() {
-                problems.push(format!(
-                    "{} task(s) ran while no other task did: start them all before waiting",
-                    alone.len()
-                ));
-            }
-        }
-        OverlapRule::None if ex.where_ == WhereRule::Main && ev.max_concurrency > 1 => {
-            problems.push("tasks overlapped in time, but this step runs them one after the other".into())
-        }
-        _ => {}
-    }
-    (ev, problems)
 }
 
 #[cfg(test)]

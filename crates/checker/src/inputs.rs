@@ -1,133 +1,291 @@
-//! The inputs the checker draws for each exercise, and its own sequential
-//! reference, which gives the expected answer and the baseline time.
+//! The inputs the checker draws for each exercise, parsed once into one
+//! typed value, with what follows from them: the sequential reference (the
+//! expected answer and the baseline), the tasks a trace must hold, and the
+//! schedule sleeping tasks allow.
+//!
+//! Draws make the graded property visible on every seed: where results must
+//! come in input order, the tasks finish in another order; where they must
+//! come in completion order, that order differs from both the input order and
+//! the sorted order, by margins well above the scheduler's noise.
 
-use crate::manifest::{Exercise, InputKind};
+use crate::manifest::{AnswerRule, Exercise, InputKind};
 use parlab::workloads::{count_primes, crashes, fragile, split_range, task_with, tiny};
 use serde_json::{Value, json};
 
-/// Draws an input for `exercise` from `rng` (seeded, so a run can be replayed).
-pub fn draw(exercise: &Exercise, rng: &mut fastrand::Rng) -> Value {
-    // Sleeps between 0.5 and 1.5 course seconds, in tenths, so that no two
-    // are closer than the scheduler's noise.
-    let sleeps = |rng: &mut fastrand::Rng, n: usize| -> Vec<f64> {
-        let mut pool: Vec<u32> = (5..=15).collect();
-        rng.shuffle(&mut pool);
-        pool.into_iter().take(n).map(|t| t as f64 / 10.0).collect()
-    };
-    match exercise.input {
-        InputKind::TwoSleeps => {
-            let s = sleeps(rng, 2);
-            json!([s[0], s[1]])
-        }
-        InputKind::Sleeps => {
-            let n = rng.usize(3..=6);
-            json!(sleeps(rng, n))
-        }
-        InputKind::Pool => {
-            let workers = rng.usize(2..=3);
-            let n = workers * rng.usize(2..=3);
-            let s = (rng.u32(5..=10) as f64) / 10.0;
-            json!([workers, vec![s; n]])
-        }
-        InputKind::Ranges => {
-            let limit = rng.u64(1_500_000..2_500_000);
-            let mut parts = split_range(limit, 32);
-            parts.reverse();
-            json!(parts)
-        }
-        InputKind::Numbers => {
-            let start = rng.u64(10_000_000..11_000_000);
-            json!([start, start + 2_000_000])
-        }
-        InputKind::Fragile => {
-            let n = rng.usize(5..=8);
-            let mut v: Vec<u64> = (0..n).map(|_| rng.u64(1..1000)).collect();
-            // At least one crash and one survivor, so both paths are graded.
-            v[0] = rng.u64(0..100) * 7 + 3;
-            if crashes(v[1]) {
-                v[1] += 1;
+/// One exercise's input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Sleeps, one task each (one process each where processes are asked for).
+    Sleeps(Vec<f64>),
+    TwoSleeps(f64, f64),
+    /// Sleeps on a pool of `workers`.
+    Pool {
+        workers: usize,
+        sleeps: Vec<f64>,
+    },
+    /// Ranges whose primes are counted.
+    Ranges(Vec<(u64, u64)>),
+    /// `start..end`, one tiny task per number.
+    Numbers(u64, u64),
+    /// Values for `fragile`, some of which crash their process.
+    Fragile(Vec<u64>),
+}
+
+/// Course seconds between two events that the checker relies on telling
+/// apart: 0.2 s is 10 ms at the default time scale, far above a process's
+/// start-up or a wake-up's lateness.
+const MARGIN: f64 = 0.2;
+
+impl Input {
+    /// Draws an input for `exercise` from `rng` (seeded, so a run can be replayed).
+    pub fn draw(exercise: &Exercise, rng: &mut fastrand::Rng) -> Input {
+        match exercise.input {
+            InputKind::TwoSleeps => loop {
+                // The first runs longer, so results in completion order are wrong.
+                let s = distinct_sleeps(rng, 2);
+                if s[0] - s[1] >= MARGIN {
+                    return Input::TwoSleeps(s[0], s[1]);
+                }
+            },
+            InputKind::Sleeps => loop {
+                let n = rng.usize(3..=6);
+                let sleeps = distinct_sleeps(rng, n);
+                if exercise.answer != AnswerRule::InOrder || has_inversion(&sleeps, &finish_times(&sleeps, n)) {
+                    return Input::Sleeps(sleeps);
+                }
+            },
+            InputKind::Pool => loop {
+                let workers = rng.usize(2..=3);
+                let n = if exercise.answer == AnswerRule::CompletionOrder {
+                    workers + rng.usize(2..=3)
+                } else {
+                    workers * rng.usize(2..=3)
+                };
+                let sleeps = distinct_sleeps(rng, n);
+                let input = Input::Pool { workers, sleeps };
+                if input.shows(exercise.answer) {
+                    return input;
+                }
+            },
+            InputKind::Ranges => {
+                let limit = rng.u64(1_500_000..2_500_000);
+                let mut parts = split_range(limit, 32);
+                parts.reverse();
+                Input::Ranges(parts)
             }
-            rng.shuffle(&mut v);
-            json!(v)
+            InputKind::Numbers => {
+                let start = rng.u64(10_000_000..11_000_000);
+                Input::Numbers(start, start + 2_000_000)
+            }
+            InputKind::Fragile => {
+                let n = rng.usize(5..=8);
+                let mut v: Vec<u64> = (0..n).map(|_| rng.u64(1..1000)).collect();
+                // At least one crash and one survivor, so both paths are graded.
+                v[0] = rng.u64(0..100) * 7 + 3;
+                if crashes(v[1]) {
+                    v[1] += 1;
+                }
+                rng.shuffle(&mut v);
+                Input::Fragile(v)
+            }
         }
+    }
+
+    /// Whether, on the ideal schedule, the graded order is visible: the
+    /// completion order differs from the input order (and, for completion
+    /// order, from the sorted order too), each by a pair of tasks that end
+    /// at least [`MARGIN`] apart, and no two tasks end at the same time.
+    fn shows(&self, rule: AnswerRule) -> bool {
+        let (Some(sleeps), Some(workers)) = (self.sleeps(), self.workers()) else { return true };
+        let ends = finish_times(&sleeps, workers);
+        let mut sorted_ends = ends.clone();
+        sorted_ends.sort_by(f64::total_cmp);
+        let distinct = sorted_ends.windows(2).all(|w| w[1] - w[0] >= 0.1 - 1e-9);
+        let against_input = has_inversion(&sleeps, &ends);
+        match rule {
+            AnswerRule::CompletionOrder => {
+                // Sorted order: the task with the smaller sleep finishes later.
+                let against_sorted = (0..sleeps.len())
+                    .any(|i| (0..sleeps.len()).any(|j| sleeps[i] < sleeps[j] && ends[i] - ends[j] >= MARGIN));
+                distinct && against_input && against_sorted
+            }
+            _ => against_input,
+        }
+    }
+
+    /// Parses the JSON form an exercise reads.
+    pub fn from_json(kind: InputKind, value: &Value) -> Result<Input, String> {
+        let bad = |e: serde_json::Error| format!("the input does not fit a {kind:?} exercise: {e}");
+        let v = value.clone();
+        Ok(match kind {
+            InputKind::Sleeps => Input::Sleeps(serde_json::from_value(v).map_err(bad)?),
+            InputKind::TwoSleeps => {
+                let (a, b) = serde_json::from_value(v).map_err(bad)?;
+                Input::TwoSleeps(a, b)
+            }
+            InputKind::Pool => {
+                let (workers, sleeps) = serde_json::from_value(v).map_err(bad)?;
+                Input::Pool { workers, sleeps }
+            }
+            InputKind::Ranges => Input::Ranges(serde_json::from_value(v).map_err(bad)?),
+            InputKind::Numbers => {
+                let (a, b) = serde_json::from_value(v).map_err(bad)?;
+                Input::Numbers(a, b)
+            }
+            InputKind::Fragile => Input::Fragile(serde_json::from_value(v).map_err(bad)?),
+        })
+    }
+
+    /// The JSON the exercise's `solve` receives.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Input::Sleeps(s) => json!(s),
+            Input::TwoSleeps(a, b) => json!([a, b]),
+            Input::Pool { workers, sleeps } => json!([workers, sleeps]),
+            Input::Ranges(r) => json!(r),
+            Input::Numbers(a, b) => json!([a, b]),
+            Input::Fragile(v) => json!(v),
+        }
+    }
+
+    /// Runs the exercise sequentially with the course workloads: the expected
+    /// answer (for a timed exercise, its results part; for completion order,
+    /// the results in input order).
+    pub fn reference(&self) -> Value {
+        match self {
+            Input::Sleeps(s) | Input::Pool { sleeps: s, .. } => {
+                json!(s.iter().copied().map(task_with).collect::<Vec<f64>>())
+            }
+            Input::TwoSleeps(a, b) => json!([task_with(*a), task_with(*b)]),
+            Input::Ranges(r) => json!(r.iter().copied().map(count_primes).sum::<u64>()),
+            Input::Numbers(a, b) => json!((*a..*b).map(tiny).sum::<u64>()),
+            // Only the survivors run: a crash would end the checker.
+            Input::Fragile(v) => json!(v.iter().map(|&x| (!crashes(x)).then(|| fragile(x))).collect::<Vec<_>>()),
+        }
+    }
+
+    /// The sleeps of a sleeping input, in input order.
+    pub fn sleeps(&self) -> Option<Vec<f64>> {
+        match self {
+            Input::Sleeps(s) | Input::Pool { sleeps: s, .. } => Some(s.clone()),
+            Input::TwoSleeps(a, b) => Some(vec![*a, *b]),
+            Input::Fragile(v) => Some(v.iter().filter(|&&x| !crashes(x)).map(|_| 0.1).collect()),
+            _ => None,
+        }
+    }
+
+    /// The workers a sleeping input may use: the pool's size, or one per task.
+    pub fn workers(&self) -> Option<usize> {
+        match self {
+            Input::Pool { workers, .. } => Some(*workers),
+            Input::Sleeps(s) => Some(s.len()),
+            Input::TwoSleeps(..) => Some(2),
+            Input::Fragile(v) => Some(v.len()),
+            _ => None,
+        }
+    }
+
+    /// How many spans the trace must hold; `None` where tasks are not traced.
+    pub fn traced_tasks(&self) -> Option<usize> {
+        match self {
+            Input::Numbers(..) => None,
+            Input::Ranges(r) => Some(r.len()),
+            _ => self.sleeps().map(|s| s.len()),
+        }
+    }
+
+    /// The number of tasks.
+    pub fn tasks(&self) -> usize {
+        match self {
+            Input::Numbers(a, b) => (b - a) as usize,
+            Input::Ranges(r) => r.len(),
+            Input::Fragile(v) => v.len(),
+            _ => self.sleeps().map_or(0, |s| s.len()),
+        }
+    }
+
+    /// Course seconds the sleeps take on the schedule a pool follows (tasks
+    /// in input order, each to the first free worker).
+    pub fn ideal_makespan(&self) -> Option<f64> {
+        let (sleeps, workers) = (self.sleeps()?, self.workers()?);
+        Some(finish_times(&sleeps, workers).into_iter().fold(0.0, f64::max))
+    }
+
+    /// Course seconds below which no schedule on the allowed workers can
+    /// finish: the longest sleep, or the sum spread evenly over the workers.
+    pub fn makespan_floor(&self) -> Option<f64> {
+        let (sleeps, workers) = (self.sleeps()?, self.workers()?);
+        let longest = sleeps.iter().copied().fold(0.0, f64::max);
+        Some(longest.max(sleeps.iter().sum::<f64>() / workers.max(1) as f64))
     }
 }
 
-/// Runs the exercise sequentially with the course workloads: the expected
-/// answer (for `timed`, the results part).
-pub fn reference(exercise: &Exercise, input: &Value) -> Result<Value, String> {
-    let bad = |e: serde_json::Error| format!("input does not fit exercise {}: {e}", exercise.name);
-    Ok(match exercise.input {
-        InputKind::Sleeps | InputKind::TwoSleeps => {
-            let sleeps: Vec<f64> = serde_json::from_value(input.clone()).map_err(bad)?;
-            json!(sleeps.into_iter().map(task_with).collect::<Vec<f64>>())
-        }
-        InputKind::Pool => {
-            let (_, sleeps): (usize, Vec<f64>) = serde_json::from_value(input.clone()).map_err(bad)?;
-            json!(sleeps.into_iter().map(task_with).collect::<Vec<f64>>())
-        }
-        InputKind::Ranges => {
-            let ranges: Vec<(u64, u64)> = serde_json::from_value(input.clone()).map_err(bad)?;
-            json!(ranges.into_iter().map(count_primes).sum::<u64>())
-        }
-        InputKind::Numbers => {
-            let (start, end): (u64, u64) = serde_json::from_value(input.clone()).map_err(bad)?;
-            json!((start..end).map(tiny).sum::<u64>())
-        }
-        InputKind::Fragile => {
-            // The reference runs only the survivors: a crash would end the checker.
-            let values: Vec<u64> = serde_json::from_value(input.clone()).map_err(bad)?;
-            json!(values.into_iter().map(|x| (!crashes(x)).then(|| fragile(x))).collect::<Vec<_>>())
-        }
-    })
+/// `n` different sleeps between 0.5 and 1.5 course seconds, in tenths, so
+/// that no two are closer than the scheduler's noise.
+fn distinct_sleeps(rng: &mut fastrand::Rng, n: usize) -> Vec<f64> {
+    let mut pool: Vec<u32> = (5..=15).collect();
+    rng.shuffle(&mut pool);
+    pool.into_iter().take(n).map(|t| t as f64 / 10.0).collect()
 }
 
-/// The sleeps of a sleep-bound input and the workers it may use, for the
-/// ideal speedup; `None` for other inputs.
-pub fn sleeps_and_workers(exercise: &Exercise, input: &Value) -> Option<(Vec<f64>, usize)> {
-    match exercise.input {
-        InputKind::Sleeps | InputKind::TwoSleeps => {
-            let s: Vec<f64> = serde_json::from_value(input.clone()).ok()?;
-            let n = s.len();
-            Some((s, n))
-        }
-        InputKind::Pool => serde_json::from_value::<(usize, Vec<f64>)>(input.clone()).ok().map(|(w, s)| (s, w)),
-        _ => None,
-    }
-}
-
-/// How many tasks the input makes (spans expected in the trace), if traced.
-pub fn traced_tasks(exercise: &Exercise, input: &Value) -> Option<usize> {
-    match exercise.input {
-        InputKind::Numbers => None,
-        InputKind::Pool => input.get(1).and_then(Value::as_array).map(Vec::len),
-        InputKind::Fragile => {
-            let values: Vec<u64> = serde_json::from_value(input.clone()).ok()?;
-            Some(values.into_iter().filter(|&x| !crashes(x)).count())
-        }
-        _ => input.as_array().map(Vec::len),
-    }
-}
-
-/// The best wall time for `sleeps` on `workers`, handing tasks out in input
-/// order to whichever worker is free first (what a pool does).
-pub fn ideal_makespan(sleeps: &[f64], workers: usize) -> f64 {
+/// When each task ends (course seconds) when tasks go out in input order,
+/// each to the worker that is free first.
+pub fn finish_times(sleeps: &[f64], workers: usize) -> Vec<f64> {
     let mut free_at = vec![0.0f64; workers.max(1)];
-    for &s in sleeps {
-        let w = free_at.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap();
-        free_at[w] += s;
-    }
-    free_at.into_iter().fold(0.0, f64::max)
+    sleeps
+        .iter()
+        .map(|&s| {
+            let w = free_at.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).expect("a worker");
+            free_at[w] += s;
+            free_at[w]
+        })
+        .collect()
+}
+
+/// Whether a later task ends at least [`MARGIN`] before an earlier one.
+fn has_inversion(sleeps: &[f64], ends: &[f64]) -> bool {
+    (0..sleeps.len()).any(|i| (i + 1..sleeps.len()).any(|j| ends[i] - ends[j] >= MARGIN))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Manifest;
 
     #[test]
     fn makespan_of_a_pool() {
-        assert_eq!(ideal_makespan(&[1.0; 10], 2), 5.0);
-        assert_eq!(ideal_makespan(&[3.0, 1.0, 2.0], 3), 3.0);
-        assert_eq!(ideal_makespan(&[1.0, 1.0, 2.0], 2), 3.0);
+        let pool = |workers, sleeps: &[f64]| Input::Pool { workers, sleeps: sleeps.to_vec() };
+        assert_eq!(pool(2, &[1.0; 10]).ideal_makespan(), Some(5.0));
+        assert_eq!(pool(3, &[3.0, 1.0, 2.0]).ideal_makespan(), Some(3.0));
+        assert_eq!(pool(2, &[1.0, 1.0, 2.0]).ideal_makespan(), Some(3.0));
+        assert_eq!(pool(2, &[1.0, 1.0, 2.0]).makespan_floor(), Some(2.0));
+    }
+
+    /// On a thousand seeds, every draw shows the property its exercise grades.
+    #[test]
+    fn every_draw_makes_the_graded_order_visible() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises");
+        let manifest = Manifest::load(&dir.join("manifest.toml")).unwrap();
+        for ex in &manifest.exercises {
+            for seed in 0..1000 {
+                let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
+                assert_eq!(Input::from_json(ex.input, &input.to_json()).unwrap(), input);
+                let (Some(sleeps), Some(workers)) = (input.sleeps(), input.workers()) else { continue };
+                let ends = finish_times(&sleeps, workers);
+                let mut by_end: Vec<usize> = (0..sleeps.len()).collect();
+                by_end.sort_by(|&a, &b| ends[a].total_cmp(&ends[b]));
+                let completion: Vec<f64> = by_end.iter().map(|&i| sleeps[i]).collect();
+                let mut sorted = sleeps.clone();
+                sorted.sort_by(f64::total_cmp);
+                match ex.answer {
+                    AnswerRule::InOrder => assert_ne!(completion, sleeps, "{} seed {seed}", ex.name),
+                    AnswerRule::CompletionOrder => {
+                        assert_ne!(completion, sleeps, "{} seed {seed}", ex.name);
+                        assert_ne!(completion, sorted, "{} seed {seed}", ex.name);
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 }

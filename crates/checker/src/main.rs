@@ -6,12 +6,15 @@
 //! 2 usage or setup error, 3 inconclusive.
 
 mod compile;
+mod contention;
+mod evidence;
 mod grade;
 mod inputs;
-mod limits;
 mod manifest;
 mod progress;
 mod sandbox;
+mod speed;
+mod starters;
 mod verdict;
 mod verify;
 mod watch;
@@ -48,9 +51,14 @@ enum Cmd {
     },
     /// Show every exercise and whether it passed.
     List,
-    /// Show the hint of an exercise.
-    Hint { exercise: String },
-    /// Put the starter code of an exercise back (from git history).
+    /// Show the hint of an exercise (the first not passed if none is named).
+    Hint {
+        exercise: Option<String>,
+        /// Show the key lines of code too.
+        #[arg(long)]
+        code: bool,
+    },
+    /// Put the starter code of an exercise back, keeping your file as a backup.
     Reset { exercise: String },
     /// Grade again whenever an exercise's source is saved.
     Watch {
@@ -58,9 +66,17 @@ enum Cmd {
         #[command(flatten)]
         grading: Grading,
     },
-    /// (internal) run the sequential reference for the baseline
+    /// (internal) run the sequential reference for the baseline: input on stdin, answer on stdout
     #[command(hide = true)]
-    Baseline { exercise: String, input: PathBuf, answer: PathBuf },
+    Baseline { exercise: String },
+    /// (internal) write every starter under OUT, or check that the exercises folder holds them
+    #[command(hide = true)]
+    Starters {
+        #[arg(long)]
+        write: Option<PathBuf>,
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -118,16 +134,36 @@ fn run(cli: Cli) -> Result<i32, String> {
             }
             Ok(0)
         }
-        Cmd::Hint { exercise } => {
-            let e = manifest.find(&exercise)?;
+        Cmd::Hint { exercise, code } => {
+            let progress = progress::Progress::load(&dir);
+            let e = match exercise {
+                Some(name) => manifest.find(&name)?,
+                None => manifest
+                    .exercises
+                    .iter()
+                    .find(|e| !progress.passed_unchanged(&dir, &e.name))
+                    .unwrap_or(&manifest.exercises[manifest.exercises.len() - 1]),
+            };
             println!("{} ({}):\n{}", e.name, e.title, e.hint.trim());
+            if code {
+                println!("\nThe key lines:\n");
+                for line in e.hint_code.trim().lines() {
+                    println!("    {line}");
+                }
+            } else {
+                println!("\nStill stuck? `checker hint {} --code` shows the key lines.", e.number());
+            }
             println!("Chapter: book/src/{}.md", chapter_of(&e.name));
             Ok(0)
         }
         Cmd::Reset { exercise } => {
             let e = manifest.find(&exercise)?;
-            reset(&dir, &e.name)?;
-            println!("{}: starter code restored in {}", e.name, dir.join(&e.name).join("src/main.rs").display());
+            let backup = reset(&dir, &e.name)?;
+            let file = dir.join(&e.name).join("src/main.rs");
+            println!("{}: starter code restored in {}", e.name, file.display());
+            if let Some(b) = backup {
+                println!("your code was kept in {}", b.display());
+            }
             Ok(0)
         }
         Cmd::Watch { exercise, grading } => {
@@ -137,11 +173,37 @@ fn run(cli: Cli) -> Result<i32, String> {
                 verify_cmd(&manifest, exercise.as_deref(), &opts, grading.json);
             })
         }
-        Cmd::Baseline { exercise, input, answer } => {
-            verify::run_baseline(manifest.find(&exercise)?, &input, &answer)?;
+        Cmd::Baseline { exercise } => {
+            verify::run_baseline(manifest.find(&exercise)?)?;
             Ok(0)
         }
+        Cmd::Starters { write, check } => starters_cmd(&dir, &manifest, write.as_deref(), check),
     }
+}
+
+/// The hidden `starters` command: lays out pristine starters (for tests), or
+/// checks that the exercises folder holds them (for CI, on a fresh clone).
+fn starters_cmd(dir: &Path, manifest: &Manifest, write: Option<&Path>, check: bool) -> Result<i32, String> {
+    let mut differ = Vec::new();
+    for e in &manifest.exercises {
+        let starter = starters::starter(&e.name)?;
+        if let Some(out) = write {
+            let file = out.join(&e.name).join("src/main.rs");
+            std::fs::create_dir_all(file.parent().expect("a parent"))
+                .and_then(|_| std::fs::write(&file, &starter))
+                .map_err(|err| format!("cannot write {}: {err}", file.display()))?;
+        }
+        if check && std::fs::read_to_string(dir.join(&e.name).join("src/main.rs")).ok().as_deref() != Some(&*starter) {
+            differ.push(e.name.clone());
+        }
+    }
+    if !differ.is_empty() {
+        return Err(format!(
+            "these starters differ from their solutions' (checker reset fixes them): {}",
+            differ.join(", ")
+        ));
+    }
+    Ok(0)
 }
 
 fn options(dir: &Path, g: &Grading) -> verify::Options {
@@ -154,13 +216,14 @@ fn options(dir: &Path, g: &Grading) -> verify::Options {
     }
 }
 
-/// Orphans come back to us, and Ctrl-C kills the learner's processes first.
+/// Orphans come back to us, the program under test cannot reach into the
+/// checker, and Ctrl-C, SIGTERM and SIGHUP stop the learner's processes first.
 fn prepare_for_learner_programs() {
     sandbox::become_subreaper();
-    limits::sweep_stale();
+    sandbox::protect_checker();
+    sandbox::sweep_stale_cgroups();
     let _ = ctrlc::set_handler(|| {
-        sandbox::kill_current_group();
-        limits::remove_current();
+        sandbox::stop_current_run();
         eprintln!("\nchecker: interrupted; the program under test was stopped");
         std::process::exit(130);
     });
@@ -242,25 +305,21 @@ fn find_exercises() -> Result<PathBuf, String> {
     Err("no exercises found: run checker inside the parlab repository, or pass --dir <exercises folder>".into())
 }
 
-/// Restores the starter: the file as git first recorded it.
-fn reset(dir: &Path, name: &str) -> Result<(), String> {
+/// Restores the starter (derived from the embedded solution), keeping the
+/// learner's file as `main.rs.N.bak` beside it when it differs; returns that path.
+fn reset(dir: &Path, name: &str) -> Result<Option<PathBuf>, String> {
     let file = dir.join(name).join("src/main.rs");
-    let git = |args: &[&str]| -> Result<String, String> {
-        let out = std::process::Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .map_err(|e| format!("reset needs git, which could not run: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
-    let rel = format!("{name}/src/main.rs");
-    let first = git(&["log", "--diff-filter=A", "--format=%H", "--", &rel])?;
-    let commit =
-        first.lines().last().ok_or_else(|| format!("git has no history of {rel}: cannot tell what the starter was"))?;
-    let prefix = git(&["rev-parse", "--show-prefix"])?;
-    let starter = git(&["show", &format!("{commit}:{}{rel}", prefix.trim())])?;
-    std::fs::write(&file, starter).map_err(|e| format!("cannot write {}: {e}", file.display()))
+    let starter = starters::starter(name)?;
+    let mut backup = None;
+    if let Ok(current) = std::fs::read_to_string(&file)
+        && current != starter
+    {
+        let path =
+            (1..).map(|n| file.with_extension(format!("rs.{n}.bak"))).find(|p| !p.exists()).expect("a free name");
+        std::fs::write(&path, current).map_err(|e| format!("cannot keep your code in {}: {e}", path.display()))?;
+        backup = Some(path);
+    }
+    std::fs::create_dir_all(file.parent().expect("a parent")).map_err(|e| e.to_string())?;
+    std::fs::write(&file, starter).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    Ok(backup)
 }

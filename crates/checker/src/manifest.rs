@@ -22,7 +22,10 @@ pub struct Exercise {
     pub where_: WhereRule,
     pub overlap: OverlapRule,
     pub speedup: SpeedupRule,
+    /// A nudge in words: `checker hint`.
     pub hint: String,
+    /// The key lines of code, given only when asked again: `checker hint --code`.
+    pub hint_code: String,
 }
 
 /// Which inputs the checker draws.
@@ -80,6 +83,33 @@ impl Exercise {
         format!("ex{}", self.name)
     }
 
+    /// Refuses rule combinations the checker cannot grade.
+    fn validate(&self) -> Result<(), String> {
+        use InputKind as I;
+        let sleeping = matches!(self.input, I::Sleeps | I::TwoSleeps | I::Pool | I::Fragile);
+        let fits = match self.answer {
+            AnswerRule::Timed => self.input == I::Sleeps,
+            AnswerRule::CompletionOrder => matches!(self.input, I::Pool | I::Sleeps),
+            AnswerRule::Survivors => self.input == I::Fragile,
+            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers),
+            AnswerRule::InOrder => matches!(self.input, I::Sleeps | I::TwoSleeps | I::Pool),
+        };
+        if !fits {
+            return Err(format!("answer {:?} cannot be graded on input {:?}", self.answer, self.input));
+        }
+        if self.speedup == SpeedupRule::Ideal && !sleeping {
+            return Err(format!("speedup \"ideal\" needs sleeping tasks, not input {:?}", self.input));
+        }
+        if self.where_ == WhereRule::Pool && self.input != I::Pool {
+            return Err("where \"pool\" needs input \"pool\", which names the pool's size".into());
+        }
+        let n = self.number();
+        if n.len() != 2 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("the name must start with a two-digit number and an underscore".into());
+        }
+        Ok(())
+    }
+
     /// The two-digit course number.
     pub fn number(&self) -> &str {
         self.name.split('_').next().unwrap_or("")
@@ -93,12 +123,19 @@ impl Manifest {
         if m.exercises.is_empty() {
             return Err(format!("{} lists no exercise", path.display()));
         }
+        for e in &m.exercises {
+            e.validate().map_err(|why| format!("{}: exercise {}: {why}", path.display(), e.name))?;
+        }
         Ok(m)
     }
 
-    /// Finds an exercise by its full name ("03_two_processes") or its number ("03").
+    /// Finds an exercise by its full name ("03_two_processes") or its number ("03" or "3").
     pub fn find(&self, name: &str) -> Result<&Exercise, String> {
-        self.exercises.iter().find(|e| e.name == name || e.number() == name).ok_or_else(|| {
+        let number = name.parse::<u32>().ok();
+        let found = self.exercises.iter().find(|e| {
+            e.name == name || e.number() == name || (number.is_some() && e.number().parse::<u32>().ok() == number)
+        });
+        found.ok_or_else(|| {
             let names: Vec<&str> = self.exercises.iter().map(|e| e.name.as_str()).collect();
             format!("no exercise called '{name}'; the exercises are: {}", names.join(", "))
         })
@@ -118,6 +155,7 @@ mod tests {
             assert_eq!(e.number().len(), 2, "{} starts with a two-digit number", e.name);
         }
         assert_eq!(m.find("03").unwrap().name, "03_two_processes");
+        assert_eq!(m.find("3").unwrap().name, "03_two_processes");
         assert!(m.find("99").unwrap_err().contains("01_sequential"));
     }
 
@@ -129,6 +167,12 @@ mod tests {
         std::fs::write(&path, "[[exercise]]\nname = 3\n").unwrap();
         let err = Manifest::load(&path).unwrap_err();
         assert!(err.contains("malformed"), "{err}");
+        // Well-formed, but a rule the checker cannot honour: named at load.
+        let impossible = "[[exercise]]\nname = \"07_x\"\ntitle = \"x\"\ninput = \"ranges\"\nanswer = \"total\"\n\
+                          where = \"any\"\noverlap = \"all\"\nspeedup = \"ideal\"\nhint = \"\"\nhint_code = \"\"\n";
+        std::fs::write(&path, impossible).unwrap();
+        let err = Manifest::load(&path).unwrap_err();
+        assert!(err.contains("exercise 07_x") && err.contains("sleeping tasks"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -38,6 +38,11 @@ pub struct Measurements {
     pub learner_samples: Vec<f64>,
     /// CPU time over wall time of the learner's runs (median): CPUs really used.
     pub learner_cpus_used: f64,
+    /// CPU-seconds of the baseline and of the learner's runs (medians), from the kernel.
+    pub baseline_cpu_secs: f64,
+    pub learner_cpu_secs: f64,
+    /// CPUs that other programs kept busy, on average, while the runs went on.
+    pub others_cpus: Option<f64>,
 }
 
 /// What the trace showed.
@@ -48,6 +53,36 @@ pub struct Evidence {
     pub lanes: usize,
     pub max_concurrency: usize,
     pub ran_in_main_process: usize,
+    /// Processes of the run the kernel showed the checker while it ran.
+    pub processes_seen_by_kernel: usize,
+}
+
+/// Why grading stopped early: the status it gives and the deciding reason first.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    pub status: Status,
+    pub reasons: Vec<String>,
+}
+
+impl Stop {
+    pub fn new(status: Status, reason: impl Into<String>) -> Stop {
+        Stop { status, reasons: vec![reason.into()] }
+    }
+    pub fn failed(reason: impl Into<String>) -> Stop {
+        Stop::new(Status::Failed, reason)
+    }
+    pub fn inconclusive(reason: impl Into<String>) -> Stop {
+        Stop::new(Status::Inconclusive, reason)
+    }
+    /// The same stop, its reasons said of run `k` of a verification.
+    pub fn in_run(mut self, k: usize) -> Stop {
+        if k > 1 {
+            if let Some(first) = self.reasons.first_mut() {
+                *first = format!("in run {k} of your program (every run is checked): {first}");
+            }
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,10 +116,13 @@ impl Verdict {
         }
     }
 
-    /// Ends the verdict with `status` and a reason.
-    pub fn conclude(mut self, status: Status, reason: impl Into<String>) -> Verdict {
-        self.verdict = status;
-        self.reasons.push(reason.into());
+    /// Ends the verdict with `stop`: its reasons go first, before what was
+    /// found on the way (which stays as context).
+    pub fn stop(mut self, stop: Stop) -> Verdict {
+        self.verdict = stop.status;
+        let found = std::mem::take(&mut self.reasons);
+        self.reasons = stop.reasons;
+        self.reasons.extend(found);
         self
     }
 
@@ -124,12 +162,15 @@ impl Verdict {
                 "  expected about {:.2}x ({}); {:.2}x or more passes; your runs used {:.2} CPUs",
                 m.expected_speedup, m.why_expected, m.required_speedup, m.learner_cpus_used
             );
+            if let Some(o) = m.others_cpus {
+                let _ = writeln!(s, "  other programs kept {o:.2} CPUs busy meanwhile");
+            }
         }
         if let Some(e) = &self.evidence {
             let _ = writeln!(
                 s,
-                "  trace: {} task(s) in {} process(es), {} lane(s), at most {} at once",
-                e.tasks, e.processes, e.lanes, e.max_concurrency
+                "  trace: {} task(s) in {} process(es), {} lane(s), at most {} at once; the kernel saw {} process(es)",
+                e.tasks, e.processes, e.lanes, e.max_concurrency, e.processes_seen_by_kernel
             );
         }
         if let Some(t) = &self.timeline {

@@ -1,19 +1,28 @@
-//! Grading one exercise from start to end: build, draw inputs, run the
-//! checker's own sequential baseline and the learner's program, judge the
-//! answer and the trace, then time both interleaved (A B A B ...).
+//! Grading one exercise: build -> run -> measure -> judge -> report.
+//!
+//! The checker's own sequential baseline gives the expected answer, which
+//! stays in the checker's memory. Then the program and the baseline run in
+//! turns (A B A B ...). Every run of the program is the same (same input,
+//! traced the same way), so a program cannot tell a graded run from a timed
+//! one, and every run is graded: its answer, its trace against the kernel's
+//! record, and where and when its tasks ran. Each step returns
+//! `Result<_, Stop>`; one place turns the outcome into the verdict.
 
+use crate::evidence::{self, Run};
 use crate::grade;
-use crate::inputs;
-use crate::manifest::{Exercise, SpeedupRule};
-use crate::sandbox::{self, Limits, RunOutcome};
-use crate::verdict::{Measurements, Status, Verdict};
+use crate::inputs::Input;
+use crate::manifest::Exercise;
+use crate::sandbox::{self, Limits, RunAs, RunOutcome};
+use crate::speed::{self, Expectation, Timing, Timings};
+use crate::verdict::{Stop, Verdict};
 use parlab::exercise::{ANSWER_ENV, INPUT_ENV};
-use parlab::stats::{median, spread};
 use parlab::trace::{TRACE_FILE_ENV, read_trace_file};
 use parlab::workloads::TIME_SCALE_ENV;
 use serde_json::Value;
 use std::ffi::OsString;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::time::Instant;
 
 /// Everything a verification needs besides the exercise.
@@ -27,227 +36,234 @@ pub struct Options {
     pub quiet: bool,
 }
 
-/// Pairs of timed runs: at least this many, more while the spread is wide.
-const MIN_PAIRS: usize = 3;
-const MAX_PAIRS: usize = 7;
-/// Spread ((max - min) / median) above which timings are too noisy to judge.
-const NOISY: f64 = 0.25;
-/// Share of the expected speedup that passes.
-const PASS_SHARE: f64 = 0.75;
-
 pub fn verify(ex: &Exercise, opts: &Options) -> Verdict {
     let seed = opts.seed.unwrap_or_else(|| fastrand::u64(..1_000_000_000));
-    let v = Verdict::new(&ex.name, seed);
+    let mut v = Verdict::new(&ex.name, seed);
+    match grade(ex, opts, seed, &mut v) {
+        Ok(()) => v,
+        Err(stop) => v.stop(stop),
+    }
+}
+
+/// The steps; what they find goes into `v` on the way.
+fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<(), Stop> {
     // Cargo shows its own progress while it builds.
-    let program = match crate::compile::build(&opts.dir, &ex.package(), opts.quiet) {
-        Ok(p) => p,
-        Err(e) => return v.conclude(Status::Failed, e),
-    };
-    let work = Work::new(&ex.name);
-    let input = inputs::draw(ex, &mut fastrand::Rng::with_seed(seed));
-    if let Err(e) = std::fs::write(work.path("input.json"), input.to_string()) {
-        return v.conclude(Status::Failed, format!("cannot write the input: {e}"));
-    }
-    match grade_once(ex, opts, &program, &work, &input, v) {
-        Ok(v) | Err(v) => v,
-    }
-}
+    let built = crate::compile::build(&opts.dir, &ex.package(), opts.quiet).map_err(Stop::failed)?;
+    let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
+    let expectation = Expectation::of(ex, &input, &v.cpus);
+    let mut session = Session::new(ex, opts, &built, &input).map_err(Stop::failed)?;
 
-/// The steps after the build; `Err` carries a verdict that ended early.
-// Both arms are the verdict, made once per exercise: boxing buys nothing.
-#[allow(clippy::result_large_err)]
-fn grade_once(
-    ex: &Exercise,
-    opts: &Options,
-    program: &Path,
-    work: &Work,
-    input: &Value,
-    mut v: Verdict,
-) -> Result<Verdict, Verdict> {
     progress(opts, "running the checker's sequential baseline");
-    let (_, expected) = match baseline(ex, opts, work) {
-        Ok(b) => b,
-        Err(e) => return Err(v.conclude(Status::Failed, format!("the checker's baseline failed: {e}"))),
-    };
+    let (first_baseline, expected) = session.baseline()?;
     progress(opts, "running your program");
-    let outcome = learner(opts, program, work, true).map_err(|e| v.clone().conclude(Status::Failed, e))?;
-    if let Err((status, why)) = grade::ending(&outcome, &opts.limits) {
-        return Err(v.conclude(status, why));
+    let first = session.learner_run(&expected)?;
+    v.evidence = first.evidence.clone();
+    v.timeline = first.timeline.clone();
+    let sound = if input.traced_tasks().is_some() {
+        "the answer is right, and the trace agrees with the kernel's record"
+    } else {
+        "the answer is right"
+    };
+
+    let expectation = match expectation {
+        Ok(Some(e)) => e,
+        Ok(None) => {
+            v.reasons.push(sound.into());
+            return Ok(());
+        }
+        Err(not_graded) => {
+            v.reasons.extend([sound.to_string(), not_graded]);
+            return Ok(());
+        }
+    };
+    let mut timings = Timings { baseline: vec![first_baseline], learner: vec![first.timing] };
+    while !timings.enough() {
+        progress(opts, &format!("timing: pair {} of at least {}", timings.learner.len() + 1, speed::MIN_PAIRS));
+        timings.baseline.push(session.baseline()?.0);
+        timings.learner.push(session.learner_run(&expected)?.timing);
     }
-    let got: Value = std::fs::read_to_string(work.path("answer.json"))
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .ok_or_else(|| v.clone().conclude(Status::Failed, "your program gave no answer: keep main() as it is"))?;
-    // Workloads number their calls per process: number the spans by start instead.
-    let mut spans = read_trace_file(&work.path("trace.jsonl")).unwrap_or_default();
-    spans.sort_by_key(|s| s.start_ns);
-    spans.iter_mut().enumerate().for_each(|(i, s)| s.index = i);
-    let mut trace = parlab::Trace::from_spans(format!("your run of {}", ex.name), spans.clone());
-    trace.parent_pid = outcome.pid;
-    if !spans.is_empty() {
-        v.timeline = Some(parlab::timeline::text(&trace, 50));
-    }
-    grade::answer(ex, input, &got, &expected, &trace).map_err(|why| v.clone().conclude(Status::Failed, why))?;
-    let workers = inputs::sleeps_and_workers(ex, input).map(|(_, w)| w);
-    let (evidence, problems) = grade::evidence(ex, &spans, outcome.pid, inputs::traced_tasks(ex, input), workers);
-    let concurrency = evidence.max_concurrency;
-    // Tiny tasks are not traced (timing each would cost more than the task):
-    // an empty trace there says nothing, so the verdict shows none.
-    v.evidence = inputs::traced_tasks(ex, input).map(|_| evidence);
-    if let Some((first, rest)) = problems.split_first() {
-        let mut v = v.conclude(Status::Failed, first.clone());
-        v.reasons.extend(rest.iter().cloned());
-        return Err(v);
-    }
-    v.reasons.push("the answer is right".into());
-    speed(ex, opts, program, work, input, concurrency, v)
+    v.reasons.push(format!("{sound}, in each of your {} runs", timings.learner.len()));
+    let m = timings.measurements(&expectation);
+    v.measurements = Some(m.clone());
+    let passed = speed::judge(&expectation, &m)?;
+    v.reasons.insert(0, passed);
+    Ok(())
 }
 
-/// The speedup part: interleaved timings and the judgement on them.
-#[allow(clippy::result_large_err)]
-fn speed(
-    ex: &Exercise,
-    opts: &Options,
-    program: &Path,
-    work: &Work,
-    input: &Value,
-    concurrency: usize,
-    mut v: Verdict,
-) -> Result<Verdict, Verdict> {
-    let cpus = v.cpus.usable;
-    let (expected, why) = match ex.speedup {
-        SpeedupRule::None => return Ok(v),
-        SpeedupRule::Ideal => {
-            let (sleeps, workers) = inputs::sleeps_and_workers(ex, input).expect("sleep inputs");
-            let ideal = sleeps.iter().sum::<f64>() / inputs::ideal_makespan(&sleeps, workers);
-            (ideal, format!("sleeping tasks on {workers} workers: the ideal whatever the CPUs"))
+/// What one graded run of the program gave.
+struct LearnerRun {
+    timing: Timing,
+    evidence: Option<crate::verdict::Evidence>,
+    timeline: Option<String>,
+}
+
+/// The state of one verification: a private folder the program may write
+/// in, holding only its own copy, its input, its answer and its trace.
+struct Session<'a> {
+    ex: &'a Exercise,
+    opts: &'a Options,
+    input: &'a Input,
+    input_json: String,
+    dir: tempfile::TempDir,
+    program: PathBuf,
+    run_as: Option<RunAs>,
+    runs: usize,
+}
+
+impl<'a> Session<'a> {
+    fn new(ex: &'a Exercise, opts: &'a Options, built: &Path, input: &'a Input) -> Result<Session<'a>, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("parlab-checker-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a private folder for the run: {e}"))?;
+        let name = built.file_name().ok_or("cargo named a program without a file name")?;
+        let program = dir.path().join(name);
+        std::fs::copy(built, &program).map_err(|e| format!("cannot copy {}: {e}", built.display()))?;
+        let input_json = input.to_json().to_string();
+        std::fs::write(dir.path().join("input.json"), &input_json)
+            .map_err(|e| format!("cannot write the input: {e}"))?;
+        let run_as = RunAs::unprivileged_if_root();
+        if let Some(user) = &run_as {
+            user.give(dir.path()).map_err(|e| format!("cannot hand the run's folder to {}: {e}", user.name()))?;
         }
-        SpeedupRule::Cpus | SpeedupRule::BeatsSequential if cpus == 1 => {
-            v.reasons.push(format!("speed not graded: {}; only the answer and the trace count here", v.cpus.explain()));
-            return Ok(v);
-        }
-        SpeedupRule::Cpus => {
-            let tasks = input.as_array().map_or(cpus, Vec::len);
-            (cpus.min(tasks) as f64, format!("CPU-bound work is bounded by the CPUs: {}", v.cpus.explain()))
-        }
-        SpeedupRule::BeatsSequential => {
-            (cpus as f64, format!("{}; any speedup over 1.1x shows the chunks paid off", v.cpus.explain()))
-        }
-    };
-    let required = if ex.speedup == SpeedupRule::BeatsSequential { 1.1 } else { 1.0_f64.max(PASS_SHARE * expected) };
-    let (mut b, mut l, mut b_cpu, mut l_cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for pair in 0..MAX_PAIRS {
-        progress(opts, &format!("timing: pair {} of at least {MIN_PAIRS}", pair + 1));
-        let (bs, bc) = baseline(ex, opts, work).map(|(t, _)| t).map_err(|e| v.clone().conclude(Status::Failed, e))?;
-        let run = learner(opts, program, work, false).map_err(|e| v.clone().conclude(Status::Failed, e))?;
-        if let Err((status, why)) = grade::ending(&run, &opts.limits) {
-            return Err(v.conclude(status, format!("in a timed run: {why}")));
-        }
-        b.push(bs);
-        b_cpu.push(bc / bs);
-        l.push(run.wall_secs);
-        l_cpu.push(run.cpu_secs / run.wall_secs);
-        if pair + 1 >= MIN_PAIRS && spread(&b) < NOISY / 2.0 && spread(&l) < NOISY / 2.0 {
-            break;
-        }
+        Ok(Session { ex, opts, input, input_json, dir, program, run_as, runs: 0 })
     }
-    let speedup = median(&b) / median(&l);
-    let m = Measurements {
-        baseline_secs: median(&b),
-        learner_secs: median(&l),
-        speedup,
-        expected_speedup: expected,
-        required_speedup: required,
-        why_expected: why,
-        baseline_samples: b.clone(),
-        learner_samples: l.clone(),
-        learner_cpus_used: median(&l_cpu),
-    };
-    v.measurements = Some(m);
-    if speedup >= required {
-        v.reasons.push(format!("really faster: {speedup:.2}x"));
-        return Ok(v);
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
     }
-    let cpu_bound = ex.speedup != SpeedupRule::Ideal;
-    let starved =
-        cpu_bound && (median(&b_cpu) < 0.8 || (concurrency as f64 >= expected && median(&l_cpu) < 0.8 * expected));
-    if spread(&b) > NOISY || spread(&l) > NOISY || starved {
-        let why = if starved {
-            "your runs did not get the CPUs they asked for (CPU time over wall time was low)".to_string()
-        } else {
-            format!(
-                "timings varied too much (baseline spread {:.0}%, yours {:.0}%)",
-                spread(&b) * 100.0,
-                spread(&l) * 100.0
-            )
+
+    /// Runs the checker's sequential reference in a process of its own: its
+    /// timing, and its answer (read from its stdout, never from a file).
+    fn baseline(&self) -> Result<(Timing, Value), Stop> {
+        let me = std::env::current_exe().map_err(|e| Stop::failed(format!("cannot find the checker itself: {e}")))?;
+        let cpu = parlab::CpuTime::now().children;
+        let load = crate::contention::Snapshot::now();
+        let mut child = std::process::Command::new(me)
+            .arg("--dir")
+            .arg(&self.opts.dir)
+            .args(["baseline", &self.ex.name])
+            .env(TIME_SCALE_ENV, self.opts.time_scale.to_string())
+            .env_remove(TRACE_FILE_ENV)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| Stop::failed(format!("cannot run the checker's baseline: {e}")))?;
+        // Timed from the end of spawn (after exec), like the program.
+        let started = Instant::now();
+        let mut stdin = child.stdin.take().expect("piped");
+        let fed = stdin.write_all(self.input_json.as_bytes());
+        drop(stdin);
+        let mut answer = String::new();
+        let read = child.stdout.take().expect("piped").read_to_string(&mut answer);
+        let status = child.wait().map_err(|e| Stop::failed(format!("cannot wait for the baseline: {e}")))?;
+        let wall_secs = started.elapsed().as_secs_f64();
+        let cpu_secs = parlab::CpuTime::now().children.saturating_sub(cpu).as_secs_f64();
+        if fed.is_err() || read.is_err() || !status.success() {
+            return Err(Stop::failed(format!("the checker's baseline failed ({status})")));
+        }
+        // The workloads print as they go: the answer is the last line.
+        let last = answer.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let value = serde_json::from_str(last).map_err(|e| Stop::failed(format!("the baseline's answer: {e}")))?;
+        let others_cpu_secs = load.and_then(|l| l.others_since(cpu_secs));
+        Ok((Timing { wall_secs, cpu_secs, others_cpu_secs }, value))
+    }
+
+    /// Runs the program once and grades that run in full.
+    fn learner_run(&mut self, expected: &Value) -> Result<LearnerRun, Stop> {
+        self.runs += 1;
+        let k = self.runs;
+        let (trace, answer) = (self.path("trace.jsonl"), self.path("answer.json"));
+        let _ = std::fs::remove_file(&trace);
+        let _ = std::fs::remove_file(&answer);
+        let envs: Vec<(&str, OsString)> = vec![
+            (INPUT_ENV, self.path("input.json").into()),
+            (ANSWER_ENV, answer.clone().into()),
+            (TIME_SCALE_ENV, self.opts.time_scale.to_string().into()),
+            (TRACE_FILE_ENV, trace.clone().into()),
+        ];
+        let before_ns = parlab::clock::now_ns();
+        let spec = sandbox::Spec {
+            program: &self.program,
+            envs: &envs,
+            cwd: self.dir.path(),
+            limits: &self.opts.limits,
+            run_as: self.run_as.as_ref(),
+            tag: &self.ex.name,
         };
-        return Err(v.conclude(
-            Status::Inconclusive,
-            format!(
-                "speedup {speedup:.2}x is below {required:.2}x, but the machine was too busy to tell: {why}. Close \
-                 other programs and run `checker verify {}` again",
-                ex.name
-            ),
-        ));
+        let outcome = sandbox::run(&spec).map_err(|e| Stop::failed(format!("could not start your program: {e}")))?;
+        let after_ns = parlab::clock::now_ns();
+        self.judge_run(&outcome, expected, (before_ns, after_ns), &trace, &answer).map_err(|s| s.in_run(k))
     }
-    let advice = match ex.speedup {
-        SpeedupRule::BeatsSequential => "send many tiny tasks per message (map_chunked with thousands per chunk)",
-        SpeedupRule::Cpus => "use one worker per usable CPU and give each several tasks",
-        _ => "start every task before waiting for any",
-    };
-    Err(v
-        .conclude(Status::Failed, format!("not faster enough: {speedup:.2}x, {required:.2}x or more passes: {advice}")))
-}
 
-/// Runs the checker's sequential baseline in a process of its own; returns
-/// (wall seconds, CPU seconds) and the answer.
-fn baseline(ex: &Exercise, opts: &Options, work: &Work) -> Result<((f64, f64), Value), String> {
-    let answer = work.path("baseline-answer.json");
-    let me = std::env::current_exe().map_err(|e| e.to_string())?;
-    let cpu = parlab::CpuTime::now().children;
-    let mut child = std::process::Command::new(me)
-        .arg("baseline")
-        .arg("--dir")
-        .arg(&opts.dir)
-        .arg(&ex.name)
-        .arg(work.path("input.json"))
-        .arg(&answer)
-        .env(TIME_SCALE_ENV, opts.time_scale.to_string())
-        .env_remove(TRACE_FILE_ENV)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run the baseline: {e}"))?;
-    // Timed from the end of spawn (after exec), like the learner's program.
-    let started = Instant::now();
-    let status = child.wait().map_err(|e| format!("cannot wait for the baseline: {e}"))?;
-    let wall = started.elapsed().as_secs_f64();
-    let cpu = parlab::CpuTime::now().children.saturating_sub(cpu).as_secs_f64();
-    if !status.success() {
-        return Err(format!("the baseline exited with {status}"));
+    fn judge_run(
+        &self,
+        outcome: &RunOutcome,
+        expected: &Value,
+        window_ns: (u64, u64),
+        trace: &Path,
+        answer: &Path,
+    ) -> Result<LearnerRun, Stop> {
+        let (ex, input) = (self.ex, self.input);
+        grade::ending(outcome, &self.opts.limits).map_err(|(status, why)| Stop::new(status, why))?;
+        let got: Value = std::fs::read_to_string(answer)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
+        // Workloads number their calls per process: number the spans by start instead.
+        let mut spans = read_trace_file(trace).unwrap_or_default();
+        spans.sort_by_key(|s| s.start_ns);
+        spans.iter_mut().enumerate().for_each(|(i, s)| s.index = i);
+        let run = Run {
+            spans: &spans,
+            main_pid: outcome.pid,
+            window_ns,
+            processes: &outcome.processes,
+            time_scale: self.opts.time_scale,
+        };
+        evidence::integrity(input, &run).map_err(Stop::failed)?;
+        grade::answer(ex, input, &got, expected, &spans).map_err(Stop::failed)?;
+        if let Some(floor) = input.makespan_floor().filter(|_| ex.speedup == crate::manifest::SpeedupRule::Ideal)
+            && outcome.wall_secs < 0.98 * floor * self.opts.time_scale
+        {
+            return Err(Stop::failed(format!(
+                "your program finished in {}, but its sleeps take at least {} on {} workers: the tasks did not \
+                 sleep what they claim",
+                parlab::timeline::human(outcome.wall_secs),
+                parlab::timeline::human(floor * self.opts.time_scale),
+                input.workers().unwrap_or(1)
+            )));
+        }
+        let cpus = parlab::Cpus::detect();
+        let (ev, problems) = evidence::shape(ex, input, &run, cpus.usable);
+        let timing = Timing {
+            wall_secs: outcome.wall_secs,
+            cpu_secs: outcome.cpu_secs,
+            others_cpu_secs: outcome.others_cpu_secs,
+        };
+        if let Some(first) = problems.first() {
+            let busy = timing.others_cpu_secs.map(|o| o / timing.wall_secs.max(1e-9));
+            let mut stop = match busy {
+                Some(b) if first.noise && b >= speed::BUSY_CPUS => Stop::inconclusive(format!(
+                    "{}; but other programs kept {b:.2} CPUs busy meanwhile, which alone can cause that: run the \
+                     checker again when the machine is quieter",
+                    first.reason
+                )),
+                _ => Stop::failed(first.reason.clone()),
+            };
+            stop.reasons.extend(problems[1..].iter().map(|p| p.reason.clone()));
+            return Err(stop);
+        }
+        // Tiny tasks are not traced (timing each would cost more than the
+        // task): an empty trace there says nothing, so the verdict shows none.
+        let traced = input.traced_tasks().is_some();
+        let timeline = (traced && !spans.is_empty()).then(|| {
+            let mut t = parlab::Trace::from_spans(format!("your run of {}", ex.name), spans.clone());
+            t.parent_pid = outcome.pid;
+            parlab::timeline::text(&t, 50)
+        });
+        Ok(LearnerRun { timing, evidence: traced.then_some(ev), timeline })
     }
-    let value = std::fs::read_to_string(&answer)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .ok_or("the baseline gave no answer")?;
-    Ok(((wall, cpu), value))
-}
-
-/// Runs the learner's program in the sandbox, traced or not.
-fn learner(opts: &Options, program: &Path, work: &Work, traced: bool) -> Result<RunOutcome, String> {
-    let trace = work.path("trace.jsonl");
-    let _ = std::fs::remove_file(&trace);
-    let _ = std::fs::remove_file(work.path("answer.json"));
-    let mut envs: Vec<(&str, OsString)> = vec![
-        (INPUT_ENV, work.path("input.json").into()),
-        (ANSWER_ENV, work.path("answer.json").into()),
-        (TIME_SCALE_ENV, opts.time_scale.to_string().into()),
-    ];
-    if traced {
-        envs.push((TRACE_FILE_ENV, trace.into()));
-    }
-    sandbox::run(program, &envs, &opts.limits, if traced { "check" } else { "timed" })
-        .map_err(|e| format!("could not start your program: {e}"))
 }
 
 fn progress(opts: &Options, what: &str) {
@@ -264,30 +280,15 @@ pub fn progress_done(opts: &Options) {
     progress(opts, "");
 }
 
-/// A scratch folder for one verification, removed afterwards.
-struct Work(PathBuf);
-
-impl Work {
-    fn new(name: &str) -> Work {
-        let dir = std::env::temp_dir().join(format!("parlab-checker-{}-{name}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
-        Work(dir)
-    }
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for Work {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The hidden `baseline` command: the reference, run sequentially.
-pub fn run_baseline(ex: &Exercise, input: &Path, answer: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let input: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let value = inputs::reference(ex, &input)?;
-    std::fs::write(answer, value.to_string()).map_err(|e| e.to_string())
+/// The hidden `baseline` command: the reference, run sequentially on the
+/// input read from stdin; the answer goes to stdout.
+pub fn run_baseline(ex: &Exercise) -> Result<(), String> {
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read the input: {e}"))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let input = Input::from_json(ex.input, &value)?;
+    let answer = input.reference();
+    // The workloads print as they go; the answer is the last line.
+    println!("\n{answer}");
+    Ok(())
 }

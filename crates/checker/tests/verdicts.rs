@@ -1,120 +1,17 @@
 //! The checker on real exercise crates: the reference solutions, the untouched
-//! starters, and wrong or hostile solutions, each of which must fail for the
-//! right reason and leave no process behind.
-//!
-//! Each test lays out a copy of `exercises/` (with some files replaced) under
-//! `target/checker-tests/`, and all share one cargo target folder so that
-//! parlab is compiled once. Builds of the same package overwrite one program
-//! file, so the tests take turns (a lock), and the suite stays fast.
+//! starters, and wrong or hostile programs, each of which must fail for the
+//! right reason and leave no process behind. (Programs that try to fool the
+//! checker are in `cheats.rs`; a busy machine in `busy.rs`.)
+
+mod common;
 
 use assert_cmd::Command;
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-static TURN: Mutex<()> = Mutex::new(());
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
-
-/// A copy of the exercises with `replace` (exercise, source) swapped in.
-fn exercises_with(test: &str, replace: &[(&str, &str)]) -> PathBuf {
-    let src = repo().join("exercises");
-    let dst = repo().join("target/checker-tests").join(test);
-    let _ = std::fs::remove_dir_all(&dst);
-    std::fs::create_dir_all(&dst).unwrap();
-    for entry in std::fs::read_dir(&src).unwrap().map(Result::unwrap) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() && name != "target" {
-            std::fs::create_dir_all(dst.join(&name).join("src")).unwrap();
-            std::fs::copy(entry.path().join("Cargo.toml"), dst.join(&name).join("Cargo.toml")).unwrap();
-            std::fs::copy(entry.path().join("src/main.rs"), dst.join(&name).join("src/main.rs")).unwrap();
-        } else if ["manifest.toml", "Cargo.toml", "Cargo.lock"].contains(&name.as_str()) {
-            std::fs::copy(entry.path(), dst.join(&name)).unwrap();
-        }
-    }
-    let cargo = std::fs::read_to_string(dst.join("Cargo.toml")).unwrap();
-    let parlab = repo().join("crates/parlab");
-    std::fs::write(dst.join("Cargo.toml"), cargo.replace("\"../crates/parlab\"", &format!("{:?}", parlab))).unwrap();
-    for (exercise, source) in replace {
-        std::fs::write(dst.join(exercise).join("src/main.rs"), source).unwrap();
-    }
-    dst
-}
-
-fn solution(exercise: &str) -> String {
-    std::fs::read_to_string(repo().join("solutions").join(exercise).join("src/main.rs")).unwrap()
-}
-
-/// Runs `checker --dir DIR ARGS`; returns the exit code and stdout.
-fn checker(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("checker")
-        .unwrap()
-        .env("CARGO_TARGET_DIR", repo().join("target/checker-tests-target"))
-        .env_remove("PARLAB_TRACE")
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .timeout(std::time::Duration::from_secs(300))
-        .output()
-        .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Verifies one exercise with --json; returns the exit code and the verdict.
-fn verdict(dir: &Path, exercise: &str, extra: &[&str]) -> (i32, Value) {
-    let mut args = vec!["verify", exercise, "--json", "--seed", "7"];
-    args.extend_from_slice(extra);
-    let (code, out) = checker(dir, &args);
-    let line = out.lines().last().unwrap_or_else(|| panic!("no output from checker verify {exercise}"));
-    (code, serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
-}
-
-fn reasons(v: &Value) -> String {
-    v["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect::<Vec<_>>().join(" | ")
-}
-
-/// No process runs an exercise program built by these tests (their
-/// children and pool workers are forks of it, with the same executable).
-fn no_learner_process() -> bool {
-    let programs = repo().join("target/checker-tests-target/release");
-    std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).all(|e| {
-        let exe = std::fs::read_link(e.path().join("exe")).unwrap_or_default();
-        !(exe.starts_with(&programs) && exe.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ex0")))
-    })
-}
-
-/// No cgroup of a finished checker run is left (the tests take turns, so
-/// none should exist between them).
-fn no_cgroup_left() -> bool {
-    ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"].iter().all(|root| {
-        std::fs::read_dir(root)
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .all(|e| !e.file_name().to_string_lossy().starts_with("parlab-checker-"))
-    })
-}
-
-fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = exercises_with(test, &[(exercise, source)]);
-    let (code, v) = verdict(&dir, exercise, extra);
-    assert_eq!(v["verdict"], "failed", "{test}: {v}");
-    assert_eq!(code, 1, "{test}: exit code");
-    assert!(reasons(&v).contains(why), "{test}: expected '{why}' in: {}", reasons(&v));
-    assert!(no_learner_process(), "{test}: a process of the learner's is still running");
-    assert!(no_cgroup_left(), "{test}: the run's cgroup was left behind");
-}
+use common::*;
 
 #[test]
 fn every_solution_passes_with_schema_conforming_json() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
-    let manifest: toml::Value =
-        toml::from_str(&std::fs::read_to_string(repo().join("exercises/manifest.toml")).unwrap()).unwrap();
-    let names: Vec<String> =
-        manifest["exercise"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+    let _turn = turn();
+    let names = exercise_names();
     let replaced: Vec<(String, String)> = names.iter().map(|n| (n.clone(), solution(n))).collect();
     let refs: Vec<(&str, &str)> = replaced.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let dir = exercises_with("solutions", &refs);
@@ -127,8 +24,13 @@ fn every_solution_passes_with_schema_conforming_json() {
         assert_eq!(v["seed"], 7);
         assert!(v["cpus"]["usable"].as_u64().unwrap() >= 1);
         assert!(v["reasons"].is_array() && v["next"].is_string());
+        if v["verdict"] == "passed" && !v["evidence"].is_null() {
+            assert!(v["evidence"]["processes_seen_by_kernel"].as_u64().unwrap() >= 1, "{name}: {v}");
+        }
         if let Some(m) = v["measurements"].as_object() {
-            for key in ["baseline_secs", "learner_secs", "speedup", "expected_speedup", "required_speedup"] {
+            for key in
+                ["baseline_secs", "learner_secs", "speedup", "expected_speedup", "required_speedup", "learner_cpu_secs"]
+            {
                 assert!(m[key].as_f64().unwrap() > 0.0, "{name}: {key}");
             }
         }
@@ -138,11 +40,10 @@ fn every_solution_passes_with_schema_conforming_json() {
 
 #[test]
 fn untouched_exercises_are_not_done_and_name_their_todo() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn();
     let dir = exercises_with("starters", &[]);
-    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(dir.join("manifest.toml")).unwrap()).unwrap();
-    for exercise in manifest["exercise"].as_array().unwrap() {
-        let name = exercise["name"].as_str().unwrap();
+    for name in exercise_names() {
+        let name = name.as_str();
         let (code, v) = verdict(&dir, name, &[]);
         assert_eq!((code, v["verdict"].as_str().unwrap()), (1, "not_done"), "{name}: {v}");
         assert!(reasons(&v).contains("src/main.rs:") && reasons(&v).contains("TODO"), "{name}: {}", reasons(&v));
@@ -158,7 +59,7 @@ fn untouched_exercises_are_not_done_and_name_their_todo() {
 
 #[test]
 fn course_order_stops_at_the_first_exercise_not_done() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = turn();
     let (s1, s3) = (solution("01_sequential"), solution("03_two_processes"));
     let dir = exercises_with("order", &[("01_sequential", &s1), ("03_two_processes", &s3)]);
     let (code, out) = checker(&dir, &["verify", "--seed", "3"]);
@@ -293,47 +194,52 @@ fn hint_and_list_speak_of_every_exercise() {
     let dir = repo().join("exercises");
     let (code, out) = checker(&dir, &["hint", "05"]);
     assert_eq!(code, 0);
-    assert!(out.contains("05_pool_map") && out.contains("ProcessPool"));
+    assert!(out.contains("05_pool_map") && out.contains("ProcessPool") && out.contains("--code"), "{out}");
+    assert!(!out.contains("pool.map("), "the first hint gives no code: {out}");
+    let (_, code_hint) = checker(&dir, &["hint", "5", "--code"]);
+    assert!(code_hint.contains("pool.map(task_with, sleeps)"), "{code_hint}");
     let (_, list) = checker(&dir, &["list"]);
     assert_eq!(list.lines().count(), 8, "{list}");
 }
 
 #[test]
-fn reset_restores_the_starter_from_git_history() {
-    let dir = std::env::temp_dir().join(format!("checker-reset-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("01_sequential/src")).unwrap();
-    std::fs::copy(repo().join("exercises/manifest.toml"), dir.join("manifest.toml")).unwrap();
-    let file = dir.join("01_sequential/src/main.rs");
-    std::fs::write(&file, "starter\n").unwrap();
-    let git = |args: &[&str]| {
-        assert!(
-            std::process::Command::new("git").current_dir(&dir).args(args).output().unwrap().status.success(),
-            "git {args:?}"
-        );
-    };
-    git(&["init", "-q"]);
-    git(&["add", "."]);
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "starter"]);
-    std::fs::write(&file, "my work\n").unwrap();
-    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "work"]);
-    let (code, _) = checker(&dir, &["reset", "01"]);
+fn reset_restores_the_starter_without_git_and_keeps_a_backup() {
+    let dir = exercises_with("reset", &[("05_pool_map", "fn main() { /* my own work */ }\n")]);
+    let file = dir.join("05_pool_map/src/main.rs");
+    let (code, out) = checker(&dir, &["reset", "5"]);
+    assert_eq!(code, 0, "{out}");
+    let starter = std::fs::read_to_string(&file).unwrap();
+    assert!(starter.contains("todo!(\"TODO: ") && starter.contains("fn solve((workers, sleeps)"), "{starter}");
+    let backup = dir.join("05_pool_map/src/main.rs.1.bak");
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), "fn main() { /* my own work */ }\n");
+    assert!(out.contains(&backup.display().to_string()), "{out}");
+    // A starter reset again is left alone: no second backup.
+    let (code, _) = checker(&dir, &["reset", "05_pool_map"]);
     assert_eq!(code, 0);
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "starter\n");
-    std::fs::remove_dir_all(&dir).ok();
+    assert!(!dir.join("05_pool_map/src/main.rs.2.bak").exists());
 }
 
 #[test]
-fn ctrl_c_on_the_checker_leaves_no_learner_process() {
-    let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+fn ctrl_c_sigterm_and_sighup_leave_no_learner_process() {
+    let _turn = turn();
     let src = "fn solve(_: Vec<f64>) -> parlab::Result<(Vec<f64>, f64)> { std::thread::sleep(std::time::Duration::from_secs(60)); unreachable!() }\nfn main() { parlab::exercise::run(vec![1.0], solve); }\n";
     let dir = exercises_with("ctrlc", &[("01_sequential", src)]);
     // Build first, so that the run starts at once.
     let _ = checker(&dir, &["verify", "01", "--timeout", "0.5"]);
+    for signal in
+        [nix::sys::signal::Signal::SIGINT, nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP]
+    {
+        interrupt_a_run(&dir, signal);
+    }
+}
+
+/// Starts a verification, sends `signal` to the checker once the program
+/// runs, and checks that nothing of the run is left.
+fn interrupt_a_run(dir: &std::path::Path, signal: nix::sys::signal::Signal) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("checker"))
         .env("CARGO_TARGET_DIR", repo().join("target/checker-tests-target"))
         .arg("--dir")
-        .arg(&dir)
+        .arg(dir)
         .args(["verify", "01", "--timeout", "60"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -344,14 +250,14 @@ fn ctrl_c_on_the_checker_leaves_no_learner_process() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(!no_learner_process(), "the learner's program never started");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{status:?}");
-    assert!(no_learner_process(), "Ctrl-C left the learner's program running");
+    assert_eq!(status.code(), Some(130), "{signal}: {status:?}");
+    assert!(no_learner_process(), "{signal} left the learner's program running");
     let cgroup = format!("parlab-checker-{}-", child.id());
     for root in ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"] {
         let left = std::fs::read_dir(root).into_iter().flatten().filter_map(Result::ok);
         let left: Vec<_> = left.filter(|e| e.file_name().to_string_lossy().starts_with(&cgroup)).collect();
-        assert!(left.is_empty(), "Ctrl-C left the run's cgroup behind: {left:?}");
+        assert!(left.is_empty(), "{signal} left the run's cgroup behind: {left:?}");
     }
 }

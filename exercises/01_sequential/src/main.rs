@@ -9,7 +9,7 @@ use std::time::Instant;
 /// the tasks returned, in order, and how many seconds the whole run took.
 fn solve(sleeps: Vec<f64>) -> parlab::Result<(Vec<f64>, f64)> {
     let started = Instant::now();
-    todo!("TODO: call task_with for each sleep in turn, then return (results, started.elapsed().as_secs_f64())")
+    todo!("TODO: call task_with on each sleep in turn; return the results and the seconds since `started`")
 }
 
 fn main() {

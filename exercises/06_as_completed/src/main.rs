@@ -5,12 +5,14 @@
 use parlab::ProcessPool;
 use parlab::workloads::task_with;
 
-/// Runs `task_with(s)` for every sleep, all at the same time on a pool.
-/// Returns the results in the order the tasks finished.
-fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
-    todo!("TODO: iterate pool.as_completed(task_with, sleeps) and collect results as they come")
+/// Runs `task_with(s)` for every sleep on a pool of `workers` processes, more
+/// tasks than workers. Returns the results in the order the tasks finished.
+fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
+    let pool = ProcessPool::new(workers)?;
+    let mut finished: Vec<f64> = Vec::new();
+    todo!("TODO: iterate pool.as_completed(task_with, sleeps) and push each result as it comes")
 }
 
 fn main() {
-    parlab::exercise::run(vec![1.0, 0.4, 0.8, 0.2, 0.6], solve);
+    parlab::exercise::run((2, vec![1.0, 0.4, 0.8, 0.2, 0.6]), solve);
 }

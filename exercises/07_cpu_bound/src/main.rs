@@ -2,7 +2,7 @@
 //! Chapter: book/src/07_cpu_vs_io.md · Check: `checker verify 07_cpu_bound`
 #![allow(unused)] // The starter leaves names unused; delete this line when you are done.
 
-use parlab::Cpus;
+use parlab::{Cpus, ProcessPool};
 use parlab::workloads::count_primes;
 
 /// Counts the primes in every range, using every usable CPU, and returns the total.

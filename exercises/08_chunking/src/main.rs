@@ -2,7 +2,7 @@
 //! Chapter: book/src/08_costs.md · Check: `checker verify 08_chunking`
 #![allow(unused)] // The starter leaves names unused; delete this line when you are done.
 
-use parlab::Cpus;
+use parlab::{Cpus, ProcessPool};
 use parlab::workloads::tiny;
 
 /// Sums `tiny(n)` for every `n` in `start..end` (it counts the primes), in

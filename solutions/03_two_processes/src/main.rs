@@ -1,9 +1,13 @@
 //! Exercise 03: two processes, started and joined.
+//! Chapter: book/src/03_two_processes.md · Check: `checker verify 03_two_processes`
 
 use parlab::Process;
 use parlab::workloads::task_with;
 
+/// Runs `task_with(a)` and `task_with(b)` at the same time, each in a process
+/// of its own, and returns both results.
 fn solve((a, b): (f64, f64)) -> parlab::Result<(f64, f64)> {
+    // TODO: start two processes with Process::start, then join both
     let mut first = Process::start(move || task_with(a))?;
     let mut second = Process::start(move || task_with(b))?;
     Ok((first.join()?, second.join()?))

@@ -1,10 +1,14 @@
 //! Exercise 07: CPU-bound work on every CPU.
+//! Chapter: book/src/07_cpu_vs_io.md · Check: `checker verify 07_cpu_bound`
 
-use parlab::workloads::count_primes;
 use parlab::{Cpus, ProcessPool};
+use parlab::workloads::count_primes;
 
+/// Counts the primes in every range, using every usable CPU, and returns the total.
 fn solve(ranges: Vec<(u64, u64)>) -> parlab::Result<u64> {
-    let pool = ProcessPool::new(Cpus::detect().usable)?;
+    let cpus = Cpus::detect().usable;
+    // TODO: map count_primes over the ranges on a pool of `cpus` workers and sum
+    let pool = ProcessPool::new(cpus)?;
     Ok(pool.map(count_primes, ranges)?.iter().sum())
 }
 

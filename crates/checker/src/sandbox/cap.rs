@@ -30,8 +30,9 @@ pub enum ProcessCap {
 }
 
 impl ProcessCap {
-    /// Sets up a cap of `max` processes for a run named `tag`.
-    pub fn new(max: usize, tag: &str) -> ProcessCap {
+    /// Sets up a cap of `max` processes for a run named `tag`, whose program
+    /// runs as user `uid`.
+    pub fn new(max: usize, tag: &str, uid: u32) -> ProcessCap {
         for root in ROOTS {
             let base = PathBuf::from(root);
             if !base.join("cgroup.procs").exists() || (root == "/sys/fs/cgroup" && !v2_has_pids(&base)) {
@@ -48,9 +49,9 @@ impl ProcessCap {
             }
             let _ = std::fs::remove_dir(&dir);
         }
-        if !nix::unistd::geteuid().is_root() {
+        if uid != 0 {
             // The limit counts every process of the user: add those running now.
-            return ProcessCap::Rlimit((user_processes() + max) as u64);
+            return ProcessCap::Rlimit((user_processes(uid) + max) as u64);
         }
         ProcessCap::None
     }
@@ -60,7 +61,7 @@ impl ProcessCap {
         match self {
             ProcessCap::Cgroup { .. } => "cgroup pids.max",
             ProcessCap::Rlimit(_) => "RLIMIT_NPROC",
-            ProcessCap::None => "a watchdog only (run as root without a writable pids cgroup)",
+            ProcessCap::None => "a watchdog only (a root program without a writable pids cgroup)",
         }
     }
 
@@ -86,6 +87,14 @@ impl ProcessCap {
             ProcessCap::Rlimit(n) => nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, *n, *n)
                 .map_err(std::io::Error::from),
             ProcessCap::None => Ok(()),
+        }
+    }
+
+    /// The file that lists the run's processes, where the kernel keeps one.
+    pub fn procs_file(&self) -> Option<PathBuf> {
+        match self {
+            ProcessCap::Cgroup { dir, .. } => Some(dir.join("cgroup.procs")),
+            _ => None,
         }
     }
 
@@ -169,8 +178,7 @@ fn v2_has_pids(base: &std::path::Path) -> bool {
         .is_ok_and(|s| s.split_whitespace().any(|c| c == "pids"))
 }
 
-fn user_processes() -> usize {
-    let uid = nix::unistd::getuid().as_raw();
+fn user_processes(uid: u32) -> usize {
     std::fs::read_dir("/proc")
         .map(|d| {
             d.filter_map(Result::ok)

@@ -1,11 +1,20 @@
-//! Runs a learner's program as untrusted: in its own process group, stdin
-//! closed, under a wall-clock limit, a process cap and an output cap. Whatever
-//! happens, every process it started is killed and reaped before `run`
-//! returns.
+//! Runs a learner's program as untrusted: a session of its own (no
+//! controlling terminal), stdin closed, under a wall-clock limit, a process
+//! cap and an output cap, as an unprivileged user when the checker is root,
+//! while the checker samples which processes it really has. Whatever happens,
+//! every process it started is killed and reaped before `run` returns.
 
-use crate::limits::ProcessCap;
+mod cap;
+pub mod procs;
+mod user;
+
+pub use cap::sweep_stale as sweep_stale_cgroups;
+pub use user::RunAs;
+
+use cap::ProcessCap;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use procs::ProcessLog;
 use std::ffi::OsString;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -33,23 +42,42 @@ pub enum Ending {
     OutputFlood,
 }
 
-#[derive(Debug, Clone)]
+/// What one run did, as the checker (not the program) saw it.
 pub struct RunOutcome {
     pub ending: Ending,
     pub pid: i32,
     pub wall_secs: f64,
     /// CPU time of the program and every process it waited for.
     pub cpu_secs: f64,
+    /// CPU-seconds other programs used on our CPUs meanwhile, if measured.
+    pub others_cpu_secs: Option<f64>,
     pub stdout: String,
     pub stderr: String,
     pub cap: &'static str,
+    /// The processes the run had, sampled from the kernel while it ran.
+    pub processes: ProcessLog,
 }
 
-/// The process group being run, for the Ctrl-C handler.
-pub static CURRENT_GROUP: AtomicI32 = AtomicI32::new(0);
+/// What to run, and how.
+pub struct Spec<'a> {
+    pub program: &'a Path,
+    pub envs: &'a [(&'a str, OsString)],
+    pub cwd: &'a Path,
+    pub limits: &'a Limits,
+    pub run_as: Option<&'a RunAs>,
+    /// Names the run's cgroup.
+    pub tag: &'a str,
+}
+
+/// The session being run, for the interrupt handler.
+static CURRENT_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// Set by the interrupt handler: a run that ends after it reports nothing and
+/// leaves the exit to the handler.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Makes this process the reaper of orphaned descendants (Linux), so that a
-/// grandchild that escaped its process group still comes back to us.
+/// grandchild that escaped its session still comes back to us.
 pub fn become_subreaper() {
     #[cfg(target_os = "linux")]
     {
@@ -57,31 +85,54 @@ pub fn become_subreaper() {
     }
 }
 
-/// Set by the Ctrl-C handler: a run that ends after it reports nothing and
-/// leaves the exit (code 130) to the handler.
-pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Keeps programs run as this user out of the checker: a process that is not
+/// dumpable cannot have its `/proc` files (its open stdout among them, or its
+/// memory) opened by another process of the same user (Linux).
+pub fn protect_checker() {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = nix::sys::prctl::set_dumpable(false);
+    }
+}
 
-/// Kills the current learner's group: installed as the Ctrl-C handler.
-pub fn kill_current_group() {
+/// For the interrupt handler: kills the program under test, whatever it
+/// started, and its cgroup. Async-signal-safety is not needed: `ctrlc` runs
+/// the handler on a thread of its own.
+pub fn stop_current_run() {
     INTERRUPTED.store(true, Ordering::SeqCst);
     let g = CURRENT_GROUP.load(Ordering::SeqCst);
     if g > 0 {
         let _ = kill(Pid::from_raw(-g), Signal::SIGKILL);
     }
+    cap::remove_current();
 }
 
-pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str) -> std::io::Result<RunOutcome> {
-    let cap = Arc::new(ProcessCap::new(limits.max_processes, tag));
-    let mut cmd = Command::new(program);
-    cmd.envs(envs.iter().map(|(k, v)| (k, v)))
+pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
+    let limits = spec.limits;
+    let uid = spec.run_as.map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid);
+    let cap = Arc::new(ProcessCap::new(limits.max_processes, spec.tag, uid));
+    let mut cmd = Command::new(spec.program);
+    cmd.envs(spec.envs.iter().map(|(k, v)| (k, v)))
+        .current_dir(spec.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
     let in_child = Arc::clone(&cap);
-    // SAFETY: `enter` makes only async-signal-safe calls.
-    unsafe { cmd.pre_exec(move || in_child.enter()) };
+    let run_as = spec.run_as.cloned();
+    // SAFETY: the closure makes only async-signal-safe calls (open, write,
+    // close, setrlimit, setsid, setgroups, setgid, setuid).
+    unsafe {
+        cmd.pre_exec(move || {
+            in_child.enter()?;
+            nix::unistd::setsid()?;
+            if let Some(user) = &run_as {
+                user.enter()?;
+            }
+            Ok(())
+        })
+    };
     let cpu_before = parlab::CpuTime::now().children;
+    let load = crate::contention::Snapshot::now();
     let mut child = cmd.spawn()?;
     // spawn() returns once exec has succeeded: the clock starts after the
     // cgroup move and exec, as it does for the checker's own baseline.
@@ -90,6 +141,7 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
     let cap_ref: &ProcessCap = &cap;
     let pid = child.id() as i32;
     CURRENT_GROUP.store(pid, Ordering::SeqCst);
+    let mut log = ProcessLog::new(cap_ref.procs_file(), pid);
 
     let flooded = Arc::new(AtomicBool::new(false));
     let read_capped = |mut stream: Box<dyn Read + Send>| {
@@ -101,7 +153,7 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
                 if n == 0 {
                     break;
                 }
-                let mut b = out.lock().unwrap();
+                let mut b = out.lock().unwrap_or_else(|e| e.into_inner());
                 if b.len() + n > max {
                     flooded.store(true, Ordering::SeqCst);
                     break;
@@ -115,13 +167,13 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
     let (err_buf, err_thread) = read_capped(Box::new(child.stderr.take().expect("piped")));
 
     // A thread blocks in wait(), so the exit is seen at once; this loop
-    // only watches the limits meanwhile.
+    // samples the run's processes and watches the limits meanwhile.
     let (tx, rx) = std::sync::mpsc::channel();
     let waiter = std::thread::spawn(move || {
         let _ = tx.send(child.wait());
     });
-    let mut tick = 0u32;
     let (ending, wall_secs) = loop {
+        let alive = log.sample();
         match rx.recv_timeout(Duration::from_millis(5)) {
             Ok(status) => break (exit_ending(status?), started.elapsed().as_secs_f64()),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
@@ -129,16 +181,13 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
         }
-        tick += 1;
         let elapsed = started.elapsed();
         if flooded.load(Ordering::SeqCst) {
             break (Ending::OutputFlood, elapsed.as_secs_f64());
         }
-        // The kernel enforces a cgroup or rlimit cap; scanning /proc is the
-        // fallback, and costs CPU, so it runs less often.
-        let bomb = cap_ref.refused_forks()
-            || (matches!(cap_ref, ProcessCap::None) && tick % 4 == 0 && group_size(pid) > limits.max_processes);
-        if bomb {
+        // The kernel enforces a cgroup or rlimit cap; the samples are the
+        // fallback, and a fork bomb can outrun them.
+        if cap_ref.refused_forks() || (matches!(cap_ref, ProcessCap::None) && alive > limits.max_processes) {
             break (Ending::ForkBomb, elapsed.as_secs_f64());
         }
         if elapsed > limits.wall {
@@ -158,19 +207,23 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
     let _ = out_thread.join();
     let _ = err_thread.join();
     let cpu_secs = parlab::CpuTime::now().children.saturating_sub(cpu_before).as_secs_f64();
-    let text = |b: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&b.lock().unwrap()).into_owned();
+    let others_cpu_secs = load.and_then(|l| l.others_since(cpu_secs));
+    let text =
+        |b: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&b.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     let outcome = RunOutcome {
         ending,
         pid,
         wall_secs,
         cpu_secs,
+        others_cpu_secs,
         stdout: text(&out_buf),
         stderr: text(&err_buf),
         cap: cap_ref.describe(),
+        processes: log,
     };
     drop(cap); // removes the cgroup
     if INTERRUPTED.load(Ordering::SeqCst) {
-        // The Ctrl-C handler is cleaning up and will end the process.
+        // The interrupt handler is cleaning up and will end the process.
         loop {
             std::thread::park();
         }
@@ -178,14 +231,14 @@ pub fn run(program: &Path, envs: &[(&str, OsString)], limits: &Limits, tag: &str
     Ok(outcome)
 }
 
-/// Kills the group, every cgroup member and every orphan handed to us, until
-/// none is left, and reaps them.
+/// Kills the session's group, every cgroup member and every orphan handed to
+/// us, until none is left, and reaps them.
 fn clean_up(group: i32, cap: &ProcessCap) {
     let me = std::process::id() as i32;
     for _ in 0..500 {
         let _ = kill(Pid::from_raw(-group), Signal::SIGKILL);
-        let mut left = group_size(group);
-        for p in cap.members().into_iter().chain(children_of(me).into_iter().filter(|&p| p != group)) {
+        let mut left = procs::group_members(group).len();
+        for p in cap.members().into_iter().chain(procs::children_of(me).into_iter().filter(|&p| p != group)) {
             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
             left += 1;
         }
@@ -200,34 +253,11 @@ fn clean_up(group: i32, cap: &ProcessCap) {
 /// Reaps any ended child except the program itself (its status is read by `Child::wait`).
 fn reap_orphans(group: i32) {
     use nix::sys::wait::{WaitPidFlag, waitpid};
-    for p in children_of(std::process::id() as i32) {
+    for p in procs::children_of(std::process::id() as i32) {
         if p != group {
             let _ = waitpid(Pid::from_raw(p), Some(WaitPidFlag::WNOHANG));
         }
     }
-}
-
-/// Processes in process group `group`, zombies included.
-pub fn group_size(group: i32) -> usize {
-    procs().filter(|(_, _, pgrp)| *pgrp == group).count()
-}
-
-fn children_of(parent: i32) -> Vec<i32> {
-    procs().filter(|(_, ppid, _)| *ppid == parent).map(|(p, _, _)| p).collect()
-}
-
-/// (pid, ppid, pgrp) of every process, from /proc/PID/stat (Linux).
-fn procs() -> impl Iterator<Item = (i32, i32, i32)> {
-    std::fs::read_dir("/proc").into_iter().flatten().filter_map(|e| {
-        let e = e.ok()?;
-        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
-        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-        // The command name may hold spaces and parentheses: split after the last ')'.
-        let rest = &stat[stat.rfind(')')? + 2..];
-        let mut f = rest.split_whitespace();
-        let (_state, ppid, pgrp) = (f.next()?, f.next()?.parse().ok()?, f.next()?.parse().ok()?);
-        Some((pid, ppid, pgrp))
-    })
 }
 
 fn exit_ending(status: std::process::ExitStatus) -> Ending {

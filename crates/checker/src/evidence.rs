@@ -1,0 +1,246 @@
+//! What one run's trace shows, and whether it can be believed.
+//!
+//! The trace is written by the program under test, so it is evidence to be
+//! checked, not trusted: every span must lie inside the run, claim exactly
+//! the work the input asks for, last at least as long as that work takes, and
+//! name a process the kernel saw in the run at that time. Only then is it
+//! read for where and when the tasks ran.
+
+use crate::inputs::Input;
+use crate::manifest::{Exercise, OverlapRule, SpeedupRule, WhereRule};
+use crate::sandbox::procs::ProcessLog;
+use crate::verdict::Evidence;
+use parlab::{Span, Trace};
+
+/// One run as the checker saw it, with the trace the program left.
+pub struct Run<'a> {
+    /// Spans ordered by start, numbered in that order.
+    pub spans: &'a [Span],
+    pub main_pid: i32,
+    /// Before the program was started, and after every process of it ended.
+    pub window_ns: (u64, u64),
+    pub processes: &'a ProcessLog,
+    /// Real seconds per course second.
+    pub time_scale: f64,
+}
+
+/// A problem the trace shows. `noise` marks what a busy machine alone can
+/// cause (tasks that should overlap did not), which is no failure when the
+/// CPUs were taken by others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub reason: String,
+    pub noise: bool,
+}
+
+fn problem(reason: impl Into<String>) -> Problem {
+    Problem { reason: reason.into(), noise: false }
+}
+
+/// Spans shorter than this are too short for the process samples (taken
+/// every 5 ms) to say anything about.
+const CHECKABLE_NS: u64 = 3_000_000;
+
+/// Whether the trace can be believed: the first reason it cannot, if any.
+pub fn integrity(input: &Input, run: &Run) -> Result<(), String> {
+    let spans = run.spans;
+    if let Some(n) = input.traced_tasks()
+        && spans.len() != n
+    {
+        return Err(format!(
+            "the trace holds {} task(s) but the input has {n}: call the course workload once per input value, \
+             every time your program runs",
+            spans.len()
+        ));
+    }
+    let (from, to) = run.window_ns;
+    if let Some(s) = spans.iter().find(|s| s.start_ns < from || s.end_ns > to || s.end_ns < s.start_ns) {
+        return Err(format!(
+            "the trace holds a task (in process {}) outside the time your program ran: the trace was not written \
+             by the course workloads",
+            s.pid
+        ));
+    }
+    if let Some(expected) = input.sleeps() {
+        let mut claimed: Vec<f64> = spans.iter().map(|s| s.sleep.unwrap_or(f64::NAN)).collect();
+        let mut wanted = expected.clone();
+        claimed.sort_by(f64::total_cmp);
+        wanted.sort_by(f64::total_cmp);
+        if claimed.iter().zip(&wanted).any(|(c, w)| c.is_nan() || (c - w).abs() > 1e-9) {
+            return Err(format!(
+                "your tasks slept {} (course seconds) but the input asks for {}: call the workload once with each \
+                 input value, unchanged",
+                list(&claimed),
+                list(&wanted)
+            ));
+        }
+        let scale = run.time_scale;
+        if let Some(s) =
+            spans.iter().find(|s| (s.end_ns - s.start_ns) as f64 / 1e9 < s.sleep.unwrap_or(0.0) * scale - 1e-4)
+        {
+            return Err(format!(
+                "a task claims to have slept {} s ({:.1} ms here) but its span lasted {:.1} ms: the trace does not \
+                 match the work",
+                s.sleep.unwrap_or(0.0),
+                s.sleep.unwrap_or(0.0) * scale * 1e3,
+                s.secs() * 1e3
+            ));
+        }
+    }
+    for s in spans.iter().filter(|s| s.end_ns - s.start_ns >= CHECKABLE_NS) {
+        if run.processes.absent_during(s.pid, s.start_ns, s.end_ns).is_some() {
+            return Err(format!(
+                "the trace says process {} ran a task, but the kernel shows no such process in your program while \
+                 that task ran: the trace was not written by the course workloads",
+                s.pid
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn list(xs: &[f64]) -> String {
+    let shown: Vec<String> =
+        xs.iter().map(|x| if x.is_nan() { "?".into() } else { format!("{}", (x * 1000.0).round() / 1000.0) }).collect();
+    format!("[{}]", shown.join(", "))
+}
+
+/// What the trace shows, and what in it does not fit the exercise, the
+/// deciding problem first.
+pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Evidence, Vec<Problem>) {
+    let spans = run.spans;
+    let main_pid = run.main_pid;
+    let trace = Trace::from_spans("", spans.to_vec());
+    let mut children = trace.pids();
+    children.retain(|&p| p != main_pid);
+    let in_main = spans.iter().filter(|s| s.pid == main_pid).count();
+    let lanes = trace.lanes().len();
+    let seen = run.processes.seen();
+    let ev = Evidence {
+        tasks: spans.len(),
+        processes: trace.pids().len(),
+        lanes,
+        max_concurrency: trace.max_concurrency(),
+        ran_in_main_process: in_main,
+        processes_seen_by_kernel: seen.len(),
+    };
+    let n = spans.len();
+    let mut problems = Vec::new();
+    if n == 0 {
+        return (ev, problems);
+    }
+    let threads = if lanes > 1 { format!(", on {lanes} threads") } else { String::new() };
+    match ex.where_ {
+        WhereRule::Main if in_main != n => problems.push(problem(
+            "some tasks ran outside your program's own process: this step runs them one after the other, in it",
+        )),
+        WhereRule::OwnProcess | WhereRule::Pool if in_main == n => problems.push(problem(format!(
+            "every task ran in your program's own process{threads}: this exercise asks for processes (parlab::{})",
+            if ex.where_ == WhereRule::Pool { "ProcessPool" } else { "Process" }
+        ))),
+        WhereRule::OwnProcess | WhereRule::Pool if in_main > 0 => problems.push(problem(format!(
+            "{in_main} of {n} tasks ran in your program's own process: give every task to {}",
+            if ex.where_ == WhereRule::Pool { "the pool" } else { "a process of its own" }
+        ))),
+        WhereRule::OwnProcess if children.len() != n => problems.push(problem(format!(
+            "{n} tasks ran in {} child processes: give every task a process of its own",
+            children.len()
+        ))),
+        WhereRule::Pool => {
+            let w = input.workers().unwrap_or(n);
+            if n > w && children.len() == n {
+                problems.push(problem("every task got a new process: a pool starts its workers once and reuses them"));
+            } else if children.len() > w {
+                problems.push(problem(format!(
+                    "the tasks ran in {} processes, more than the {w} workers the input asks for: make the pool \
+                     with exactly that many",
+                    children.len()
+                )));
+            } else if children.len() < w {
+                problems.push(problem(format!(
+                    "your pool ran the tasks on {} worker(s), but the input asks for {w}, so that {w} tasks run at \
+                     once: make the pool with exactly that many",
+                    children.len()
+                )));
+            }
+        }
+        _ => {}
+    }
+    let concurrency = ev.max_concurrency;
+    match (ex.overlap, ex.speedup) {
+        (OverlapRule::All, SpeedupRule::Cpus) if usable_cpus >= 2 => {
+            let want = usable_cpus.min(n);
+            if lanes == 1 {
+                problems.push(problem(format!(
+                    "every task ran on one lane (one thread of one process): a pool of one worker, or a plain loop, \
+                     runs tasks one at a time; use one worker per usable CPU ({usable_cpus} here)"
+                )));
+            } else if lanes < want {
+                problems.push(problem(format!(
+                    "the tasks ran on {lanes} lanes but {usable_cpus} CPUs are usable: use one worker per usable CPU"
+                )));
+            } else if concurrency < 2 {
+                problems.push(Problem {
+                    reason: format!(
+                        "the tasks ran on {lanes} lanes but never two at the same time: start them all before \
+                         waiting for any"
+                    ),
+                    noise: true,
+                });
+            }
+        }
+        (OverlapRule::All, _) if ex.where_ == WhereRule::Pool => {
+            let want = input.workers().unwrap_or(n).min(n);
+            if concurrency < want && problems.is_empty() {
+                let reason = if concurrency == 1 {
+                    "the tasks ran one at a time: hand the pool every task before waiting for any result".to_string()
+                } else {
+                    format!(
+                        "at most {concurrency} tasks ran at once on a pool of {want}: hand the pool every task \
+                         before waiting for any result"
+                    )
+                };
+                problems.push(Problem { reason, noise: true });
+            }
+        }
+        (OverlapRule::All, _) if n >= 2 => {
+            if concurrency < 2 {
+                problems.push(Problem {
+                    reason: "the tasks ran one at a time: each process was joined before the next one started \
+                             (start them all first, then join them)"
+                        .into(),
+                    noise: true,
+                });
+            } else {
+                let alone = spans.iter().filter(|s| !spans.iter().any(|o| !std::ptr::eq(*s, o) && s.overlaps(o)));
+                let alone = alone.count();
+                if alone > 0 {
+                    problems.push(Problem {
+                        reason: format!(
+                            "{alone} task(s) ran while no other task did: start every process before joining any"
+                        ),
+                        noise: true,
+                    });
+                }
+            }
+        }
+        (OverlapRule::None, _) if ex.where_ == WhereRule::Main && concurrency > 1 => {
+            problems.push(problem("tasks overlapped in time, but this step runs them one after the other"))
+        }
+        _ => {}
+    }
+    (ev, problems)
+}
+
+/// The input values in the order their tasks ended, by the trace; `None`
+/// when a value has no span (the integrity check says why).
+pub fn completion_order(input: &Input, spans: &[Span]) -> Option<Vec<(f64, u64)>> {
+    let sleeps = input.sleeps()?;
+    let mut ends: Vec<(f64, u64)> = Vec::new();
+    for value in sleeps {
+        let span = spans.iter().find(|s| s.sleep.is_some_and(|c| (c - value).abs() < 1e-9))?;
+        ends.push((value, span.end_ns));
+    }
+    ends.sort_by_key(|&(_, end)| end);
+    Some(ends)
+}

@@ -1,0 +1,115 @@
+//! The one place that reads `/proc` (Linux): which processes exist, their
+//! parent, group and session, and a log of the processes a run had, sampled
+//! while it ran. The log is what the kernel says, not what the program wrote:
+//! the checker holds the trace against it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What `/proc/PID/stat` says of a process.
+#[derive(Debug, Clone, Copy)]
+pub struct Stat {
+    pub ppid: i32,
+    pub pgrp: i32,
+    pub session: i32,
+}
+
+/// Reads `/proc/PID/stat`; `None` once the process is gone.
+pub fn stat(pid: i32) -> Option<Stat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: split after the last ')'.
+    let rest = &text[text.rfind(')')? + 2..];
+    let mut f = rest.split_whitespace();
+    let _state = f.next()?;
+    Some(Stat { ppid: f.next()?.parse().ok()?, pgrp: f.next()?.parse().ok()?, session: f.next()?.parse().ok()? })
+}
+
+/// Every process id in `/proc` (threads are not listed there).
+pub fn pids() -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// Children of `parent`, zombies included.
+pub fn children_of(parent: i32) -> Vec<i32> {
+    pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.ppid == parent)).collect()
+}
+
+/// Processes in process group `group`, zombies included.
+pub fn group_members(group: i32) -> Vec<i32> {
+    pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.pgrp == group)).collect()
+}
+
+/// The processes of a run, as seen at one moment: every process that was
+/// alive from `from_ns` to `to_ns` (monotonic clock) is in `pids`.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub from_ns: u64,
+    pub to_ns: u64,
+    pub pids: Vec<i32>,
+}
+
+/// Where the run's processes are listed.
+enum Source {
+    /// The run's cgroup: `cgroup.procs` lists every process in it.
+    Cgroup(PathBuf),
+    /// No cgroup: the run's session (the program is its leader). Only
+    /// processes not seen before have their `stat` read.
+    Session { sid: i32, known: HashMap<i32, bool> },
+}
+
+/// Samples of the processes a run had, taken while it ran.
+pub struct ProcessLog {
+    source: Source,
+    pub samples: Vec<Sample>,
+}
+
+impl ProcessLog {
+    /// A log of the processes in `cgroup_procs`, or else in session `sid`.
+    pub fn new(cgroup_procs: Option<PathBuf>, sid: i32) -> ProcessLog {
+        let source = match cgroup_procs {
+            Some(p) => Source::Cgroup(p),
+            None => Source::Session { sid, known: HashMap::new() },
+        };
+        ProcessLog { source, samples: Vec::new() }
+    }
+
+    /// Takes one sample; returns how many processes the run has now.
+    pub fn sample(&mut self) -> usize {
+        let from_ns = parlab::clock::now_ns();
+        let pids: Vec<i32> = match &mut self.source {
+            Source::Cgroup(path) => std::fs::read_to_string(&*path)
+                .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
+                .unwrap_or_default(),
+            Source::Session { sid, known } => {
+                let now = pids();
+                // A pid that vanished may come back as another process: forget it.
+                let alive: std::collections::HashSet<i32> = now.iter().copied().collect();
+                known.retain(|p, _| alive.contains(p));
+                now.into_iter()
+                    .filter(|&p| *known.entry(p).or_insert_with(|| stat(p).is_some_and(|s| s.session == *sid)))
+                    .collect()
+            }
+        };
+        let n = pids.len();
+        self.samples.push(Sample { from_ns, to_ns: parlab::clock::now_ns(), pids });
+        n
+    }
+
+    /// Every process seen in any sample.
+    pub fn seen(&self) -> Vec<i32> {
+        let mut all: Vec<i32> = self.samples.iter().flat_map(|s| s.pids.iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// A sample taken wholly inside `start_ns..end_ns` in which `pid` was
+    /// absent: proof that no such process of the run existed then.
+    pub fn absent_during(&self, pid: i32, start_ns: u64, end_ns: u64) -> Option<&Sample> {
+        self.samples.iter().find(|s| s.from_ns > start_ns && s.to_ns < end_ns && !s.pids.contains(&pid))
+    }
+}

@@ -1,0 +1,147 @@
+//! Helpers shared by the checker's tests: pristine exercise folders (starters
+//! derived from the solutions, never the learner's working copy), the
+//! checker run on them, and checks that nothing was left behind.
+//!
+//! Every test folder lives under `target/checker-tests/`, and all share one
+//! cargo target folder so that parlab is compiled once. Builds of the same
+//! package overwrite one program file, so the tests of a binary take turns.
+
+#![allow(dead_code)] // each test binary uses some of these
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+static TURN: Mutex<()> = Mutex::new(());
+
+/// Waits for this test's turn to build and run exercises.
+pub fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+pub fn target_dir() -> PathBuf {
+    repo().join("target/checker-tests-target")
+}
+
+/// The exercises as a fresh clone has them, with `replace` (exercise,
+/// source) swapped in: starters come from the checker (derived from the
+/// solutions), so the learner's `exercises/` may be in any state.
+pub fn exercises_with(test: &str, replace: &[(&str, &str)]) -> PathBuf {
+    let src = repo().join("exercises");
+    let dst = repo().join("target/checker-tests").join(test);
+    let _ = std::fs::remove_dir_all(&dst);
+    std::fs::create_dir_all(&dst).unwrap();
+    for name in ["manifest.toml", "Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(src.join(name), dst.join(name)).unwrap();
+    }
+    let out = Command::cargo_bin("checker")
+        .unwrap()
+        .arg("--dir")
+        .arg(&dst)
+        .args(["starters", "--write"])
+        .arg(&dst)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "starters: {}", String::from_utf8_lossy(&out.stderr));
+    for entry in std::fs::read_dir(&dst).unwrap().map(Result::unwrap) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            std::fs::copy(src.join(&name).join("Cargo.toml"), dst.join(&name).join("Cargo.toml")).unwrap();
+        }
+    }
+    let cargo = std::fs::read_to_string(dst.join("Cargo.toml")).unwrap();
+    let parlab = repo().join("crates/parlab");
+    std::fs::write(dst.join("Cargo.toml"), cargo.replace("\"../crates/parlab\"", &format!("{parlab:?}"))).unwrap();
+    for (exercise, source) in replace {
+        std::fs::write(dst.join(exercise).join("src/main.rs"), source).unwrap();
+    }
+    dst
+}
+
+pub fn solution(exercise: &str) -> String {
+    std::fs::read_to_string(repo().join("solutions").join(exercise).join("src/main.rs")).unwrap()
+}
+
+/// Every exercise's name, from the manifest.
+pub fn exercise_names() -> Vec<String> {
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(repo().join("exercises/manifest.toml")).unwrap()).unwrap();
+    manifest["exercise"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect()
+}
+
+/// Runs `checker --dir DIR ARGS`; returns the exit code and stdout.
+pub fn checker(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("checker")
+        .unwrap()
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("PARLAB_TRACE")
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Verifies one exercise with --json; returns the exit code and the verdict.
+pub fn verdict(dir: &Path, exercise: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["verify", exercise, "--json"];
+    if !extra.contains(&"--seed") {
+        args.extend(["--seed", "7"]);
+    }
+    args.extend_from_slice(extra);
+    let (code, out) = checker(dir, &args);
+    let line = out.lines().last().unwrap_or_else(|| panic!("no output from checker verify {exercise}"));
+    (code, serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+}
+
+pub fn reasons(v: &Value) -> String {
+    v["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect::<Vec<_>>().join(" | ")
+}
+
+/// The first reason: the one that decided the verdict.
+pub fn deciding(v: &Value) -> String {
+    v["reasons"][0].as_str().unwrap_or_default().to_string()
+}
+
+/// No process runs an exercise program (the checker runs its own copy in a
+/// private `parlab-checker-*` folder; children and pool workers are forks of
+/// it, with the same executable).
+pub fn no_learner_process() -> bool {
+    std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).all(|e| {
+        let exe = std::fs::read_link(e.path().join("exe")).unwrap_or_default();
+        let exe = exe.to_string_lossy();
+        !(exe.contains("parlab-checker-") && exe.contains("/ex0"))
+    })
+}
+
+/// No cgroup of a finished checker run is left (the tests take turns, so
+/// none should exist between them).
+pub fn no_cgroup_left() -> bool {
+    ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"].iter().all(|root| {
+        std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .all(|e| !e.file_name().to_string_lossy().starts_with("parlab-checker-"))
+    })
+}
+
+/// Verifies `source` as `exercise` and expects it to fail, deciding with `why`.
+pub fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> Value {
+    let _turn = turn();
+    let dir = exercises_with(test, &[(exercise, source)]);
+    let (code, v) = verdict(&dir, exercise, extra);
+    assert_eq!(v["verdict"], "failed", "{test}: {v}");
+    assert_eq!(code, 1, "{test}: exit code");
+    assert!(deciding(&v).contains(why), "{test}: expected '{why}' in the deciding reason of: {}", reasons(&v));
+    assert!(no_learner_process(), "{test}: a process of the learner's is still running");
+    assert!(no_cgroup_left(), "{test}: the run's cgroup was left behind");
+    v
+}
