@@ -11,6 +11,7 @@ pub fn raw_fork_join(k: usize) -> f64 {
     for _ in 0..k {
         // SAFETY: the bench is single-threaded while it forks (checked by the caller).
         match unsafe { fork() }.expect("fork") {
+            // SAFETY: _exit only ends the child.
             ForkResult::Child => unsafe { nix::libc::_exit(0) },
             ForkResult::Parent { child } => {
                 waitpid(child, None).expect("waitpid");
@@ -30,6 +31,7 @@ pub fn raw_processes_sleeping(n: usize, secs: f64) -> f64 {
         match unsafe { fork() }.expect("fork") {
             ForkResult::Child => {
                 std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+                // SAFETY: _exit only ends the child.
                 unsafe { nix::libc::_exit(0) }
             }
             ForkResult::Parent { child } => children.push(child),
@@ -55,6 +57,7 @@ pub fn pipe_round_trip(k: usize) -> f64 {
             while matches!(read(&to_child_r, &mut byte), Ok(1)) {
                 let _ = write(&to_parent_w, &byte);
             }
+            // SAFETY: _exit only ends the child.
             unsafe { nix::libc::_exit(0) }
         }
         ForkResult::Parent { child } => {

@@ -23,7 +23,7 @@ pub struct Args {
     /// Leave out the Python half.
     #[arg(long)]
     pub no_python: bool,
-    /// Run only these cases (steps, pool, start, tiny, cpu); all when left out.
+    /// Run only these cases (steps, pool, start, tiny, cpu, in_time); all when left out.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Folder for results.md and results.json.

@@ -2,36 +2,46 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What can go wrong while running tasks.
+/// What can go wrong while running tasks. New kinds of failure may be
+/// added: match with a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The operating system refused something (fork, pipe, wait, kill).
     #[error("{what} failed: {source}")]
     Os {
         what: &'static str,
         #[source]
-        source: nix::Error,
+        source: std::io::Error,
     },
     /// Forking now would copy a process that has other threads running.
     #[error(
-        "refusing to fork: this process has {threads} threads, and a forked child gets only one of \
-         them, so a lock another thread holds (stdout, the allocator, a Mutex) could stay locked \
-         in the child forever. Start processes and process pools before any thread (rayon, a \
-         ThreadPool, a test harness), or use parlab::ThreadPool for this work"
+        "refusing to fork: this process has {threads} threads ({names}), and a forked child gets \
+         only one of them, so a lock another thread holds (stdout, the allocator, a Mutex) could \
+         stay locked in the child forever. Start processes and process pools before any thread (a \
+         ThreadPool, rayon's global pool, which lives until the program ends once anything used \
+         it, a test harness), or use parlab::ThreadPool for this work"
     )]
-    MultiThreaded { threads: usize },
+    MultiThreaded {
+        threads: usize,
+        /// The threads' names, as the kernel knows them.
+        names: String,
+    },
     /// A task panicked; the message is the panic's.
     #[error("task panicked: {message}")]
     Panicked { message: String },
     /// A child process ended without sending its result.
     #[error("process {pid} {how} before sending its result")]
     ChildDied { pid: i32, how: ExitHow },
-    /// A pool worker died while tasks were pending: every pending task gets this.
-    #[error(
-        "broken pool: worker {worker} (pid {pid}) {how} while running a task; every pending task \
-         was cancelled"
-    )]
-    BrokenPool { worker: usize, pid: i32, how: ExitHow },
+    /// A pool worker died: every pending task gets this, and the pool takes no more.
+    #[error("broken pool: worker {worker} (pid {pid}) {how} {doing}; every pending task was cancelled")]
+    BrokenPool {
+        worker: usize,
+        pid: i32,
+        how: ExitHow,
+        /// "while running a task" or "while idle".
+        doing: &'static str,
+    },
     /// The pool was shut down before this task could run.
     #[error("the pool was shut down before this task ran")]
     Cancelled,
@@ -80,6 +90,25 @@ impl From<TaskFailure> for Error {
     }
 }
 
+impl Error {
+    /// An operating system call that failed.
+    pub(crate) fn os(what: &'static str, errno: nix::Error) -> Error {
+        Error::Os { what, source: std::io::Error::from(errno) }
+    }
+}
+
+/// For `map_err`: the call `what` failed.
 pub(crate) fn os(what: &'static str) -> impl FnOnce(nix::Error) -> Error {
-    move |source| Error::Os { what, source }
+    move |errno| Error::os(what, errno)
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a value that is not a string".to_string()
+    }
 }

@@ -17,6 +17,11 @@ pub const INPUT_ENV: &str = "PARLAB_INPUT";
 /// Environment variable: the file where the answer is written as JSON.
 pub const ANSWER_ENV: &str = "PARLAB_ANSWER";
 
+/// The key of the object written instead of an answer when `solve` reached a
+/// `todo!()`: `{"not_done": {"place": "src/main.rs:12", "todo": "TODO: ..."}}`.
+/// The checker reads "not done yet" from it, never from the program's stderr.
+pub const NOT_DONE_KEY: &str = "not_done";
+
 /// Runs `solve` on the checker's input (or `default_input`) and reports the answer.
 ///
 /// Exits with code 1 and the error's message if `solve` returns an error.
@@ -39,7 +44,17 @@ where
         println!("input: {input:?}");
     }
     let started = Instant::now();
-    let answer = solve(input).unwrap_or_else(|e| fail(&e.to_string()));
+    let answer = match solve_or_todo(solve, input) {
+        Ok(answer) => answer,
+        Err(Unfinished::Todo { place, todo }) => {
+            if let Some(path) = std::env::var_os(ANSWER_ENV) {
+                let report = serde_json::json!({ NOT_DONE_KEY: { "place": place, "todo": todo } });
+                let _ = std::fs::write(path, report.to_string());
+            }
+            fail(&format!("not done yet: {place}: {todo} (replace the todo!() with your code)"))
+        }
+        Err(Unfinished::Failed(message)) => fail(&message),
+    };
     let secs = started.elapsed().as_secs_f64();
     match std::env::var_os(ANSWER_ENV) {
         Some(path) => {
@@ -60,6 +75,63 @@ where
         }
     }
 }
+
+/// Why `solve` gave no answer.
+enum Unfinished {
+    /// It reached a `todo!()`, at `place`, with this message.
+    Todo {
+        place: String,
+        todo: String,
+    },
+    Failed(String),
+}
+
+/// Runs `solve`, telling a `todo!()` (in this process, or in a task that
+/// reported it as its panic) from any other failure. A panic that is not a
+/// `todo!()` goes on as a panic.
+fn solve_or_todo<I, O>(solve: fn(I) -> crate::Result<O>, input: I) -> Result<O, Unfinished> {
+    use std::sync::{Arc, Mutex};
+    let place: Arc<Mutex<String>> = Arc::default();
+    let seen = Arc::clone(&place);
+    let default_hook = Arc::new(std::panic::take_hook());
+    let chained = Arc::clone(&default_hook);
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(at) = info.location() {
+            *seen.lock().unwrap_or_else(|e| e.into_inner()) = format!("{}:{}", at.file(), at.line());
+        }
+        let payload = info.payload();
+        let message = payload.downcast_ref::<&str>().copied().or(payload.downcast_ref::<String>().map(String::as_str));
+        let todo = message.is_some_and(|m| m.starts_with(TODO_PREFIX));
+        if !todo {
+            chained(info);
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| solve(input)));
+    let _ = std::panic::take_hook();
+    let at = place.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match outcome {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) => {
+            let message = e.to_string();
+            match message.split_once(TODO_PREFIX) {
+                Some((_, todo)) => {
+                    Err(Unfinished::Todo { place: "a task".into(), todo: todo.trim_start_matches(':').trim().into() })
+                }
+                None => Err(Unfinished::Failed(message)),
+            }
+        }
+        Err(panic) => {
+            let message = crate::error::panic_message(&*panic);
+            match message.strip_prefix(TODO_PREFIX) {
+                Some(todo) => Err(Unfinished::Todo { place: at, todo: todo.trim_start_matches(':').trim().into() }),
+                None => std::panic::resume_unwind(panic),
+            }
+        }
+    }
+}
+
+/// How std's `todo!()` begins its panic message.
+const TODO_PREFIX: &str = "not yet implemented";
 
 /// Points the course workloads at a fresh trace file, to draw the run afterwards.
 fn start_own_trace() -> std::path::PathBuf {

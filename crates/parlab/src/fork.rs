@@ -49,7 +49,9 @@ pub(crate) fn unregister_parent_fd(fd: RawFd) {
 /// Fails with [`Error::MultiThreaded`] unless this process has one thread.
 pub fn ensure_single_threaded() -> Result<()> {
     match crate::sys::thread_count() {
-        Some(threads) if threads > 1 => Err(Error::MultiThreaded { threads }),
+        Some(threads) if threads > 1 => {
+            Err(Error::MultiThreaded { threads, names: crate::sys::thread_names().join(", ") })
+        }
         _ => Ok(()),
     }
 }
@@ -64,12 +66,20 @@ pub fn wait_until_single_threaded(timeout: std::time::Duration) -> Result<()> {
     ensure_single_threaded()
 }
 
+/// How long a fork waits for threads that are ending (a thread pool just
+/// dropped ends its threads shortly after the drop, not at it).
+const EXITING_THREADS_GRACE: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Forks; the child runs `child` and never returns from this call.
 ///
 /// The child's exit code is what `child` returns. Returns the child's pid in
-/// the parent.
+/// the parent. The child is killed when this process dies (Linux), so a
+/// parent killed by a signal leaves no worker running.
 pub(crate) fn fork_child(child: impl FnOnce() -> i32) -> Result<nix::unistd::Pid> {
-    ensure_single_threaded()?;
+    if ensure_single_threaded().is_err() {
+        wait_until_single_threaded(EXITING_THREADS_GRACE)?;
+    }
+    let parent = nix::unistd::getpid();
     // Anything still buffered would otherwise be printed by parent and child.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
@@ -78,15 +88,36 @@ pub(crate) fn fork_child(child: impl FnOnce() -> i32) -> Result<nix::unistd::Pid
     match unsafe { nix::unistd::fork() }.map_err(os("fork"))? {
         nix::unistd::ForkResult::Parent { child } => Ok(child),
         nix::unistd::ForkResult::Child => {
-            for fd in PARENT_FDS.iter().map(|slot| slot.load(Ordering::Relaxed)).filter(|&fd| fd >= 0) {
-                // SAFETY: these descriptors belong to the parent's bookkeeping,
-                // which this child never uses.
-                unsafe { nix::libc::close(fd) };
+            for slot in &PARENT_FDS {
+                let fd = slot.load(Ordering::Relaxed);
+                if fd >= 0 {
+                    // SAFETY: these descriptors belong to the parent's
+                    // bookkeeping, which this child never uses.
+                    unsafe { nix::libc::close(fd) };
+                    // Forgotten too, or this child's own children would
+                    // close whatever reuses the number.
+                    slot.store(-1, Ordering::Relaxed);
+                }
             }
+            die_with(parent);
             let code = child();
             exit_now(code)
         }
     }
+}
+
+/// Asks the kernel to kill this child when its parent dies, and exits at
+/// once if the parent died before the request was made (Linux).
+fn die_with(parent: nix::unistd::Pid) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+        if nix::unistd::getppid() != parent {
+            exit_now(1);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = parent;
 }
 
 /// Flushes stdout and stderr, then ends the process without running

@@ -39,6 +39,7 @@ pub mod clock;
 pub mod error;
 pub mod exercise;
 pub mod fork;
+mod os;
 pub mod pool;
 pub mod process;
 pub mod sequential;

@@ -1,7 +1,7 @@
 //! One task in one child process: Python's `multiprocessing.Process`.
 //!
 //! The child is a `fork` of the caller, so the closure can use anything the
-//! parent had. Its return value comes back as bincode, a panic comes back as
+//! parent had. Its return value comes back in postcard, a panic comes back as
 //! [`Error::Panicked`] and a death by signal as [`Error::ChildDied`].
 //!
 //! The child writes its report into an in-memory file ([`crate::sys::anonymous_file`])
@@ -9,14 +9,15 @@
 //! `join` can sleep in `waitpid` alone and wake once, when the child exits.
 //! (With a pipe the parent wakes for the data and again for the exit, and a
 //! wake-up across CPUs costs tens of microseconds.) `join_timeout` waits on
-//! the child's exit with a timeout through [`crate::sys::wait_exit_within`].
+//! the child's exit with a timeout (on a pidfd, where Linux has them).
 
-use crate::error::{Error, ExitHow, Result, TaskFailure, os};
+use crate::error::{Error, ExitHow, Result, TaskFailure, os, panic_message};
 use crate::fork::{exit_now, fork_child};
+use crate::os::{self as sys_os, exit_how};
 use crate::trace::Span;
 use crate::wire;
 use nix::sys::signal::{Signal, kill};
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 use serde::{Serialize, de::DeserializeOwned};
 use std::fs::File;
@@ -26,7 +27,7 @@ use std::os::fd::{AsRawFd, FromRawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-/// What the child sends back: its value (bincode, as one block of bytes) or
+/// What the child sends back: its value (postcard, as one block of bytes) or
 /// its failure, and when it ran.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Report {
@@ -65,15 +66,21 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             let mut out = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(report_fd) });
             let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
             let (code, value) = match value {
-                Ok(v) => (0, wire::encode(&v).map_err(|e| TaskFailure::Codec(e.to_string()))),
+                Ok(v) => (0, encode_result(&v)),
                 Err(panic) => (1, Err(TaskFailure::Panicked(panic_message(&*panic)))),
             };
             let report = match value {
                 Ok(value) => Report { value, failure: None, span },
                 Err(f) => Report { value: Vec::new(), failure: Some(f), span },
             };
-            if wire::write_frame(&mut *out, &report).is_err() {
-                exit_now(3);
+            if let Err(e) = wire::write_frame(&mut *out, &report) {
+                // Say why, in a report small enough to send.
+                let failure = Some(TaskFailure::Codec(format!("the result could not be sent: {e}")));
+                let small = Report { value: Vec::new(), failure, span: report.span.clone() };
+                if wire::write_frame(&mut *out, &small).is_err() {
+                    exit_now(3);
+                }
+                return 1;
             }
             code
         })?;
@@ -142,14 +149,8 @@ impl<R: DeserializeOwned> Process<R> {
             return Ok(true);
         }
         let status = match deadline {
-            None => loop {
-                match waitpid(self.pid, None) {
-                    Ok(status) => break status,
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    Err(e) => return Err(Error::Os { what: "waitpid", source: e }),
-                }
-            },
-            Some(deadline) => match crate::sys::wait_exit_within(self.pid, deadline)? {
+            None => sys_os::wait_blocking(self.pid)?,
+            Some(deadline) => match sys_os::wait_exit_within(self.pid, deadline)? {
                 Some(status) => status,
                 None => return Ok(false),
             },
@@ -174,48 +175,20 @@ impl<R: DeserializeOwned> Process<R> {
     }
 }
 
+/// The closure's result in postcard, or why it cannot be sent.
+fn encode_result<R: Serialize>(value: &R) -> Result<Vec<u8>, TaskFailure> {
+    let bytes =
+        wire::encode(value).map_err(|e| TaskFailure::Codec(format!("the result could not be encoded ({e})")))?;
+    if bytes.len() > wire::MAX_FRAME - 1024 {
+        return Err(TaskFailure::Codec(wire::too_large(bytes.len()).to_string()));
+    }
+    Ok(bytes)
+}
+
 /// The spans of joined processes, numbered in the order given: the trace of
 /// a run made of separate processes.
 pub fn spans<R>(processes: &[Process<R>]) -> Vec<Span> {
     processes.iter().enumerate().filter_map(|(i, p)| p.span.clone().map(|s| Span { index: i, ..s })).collect()
-}
-
-/// Waits until `file` can be read (or is at end of file); `None` waits forever.
-pub(crate) fn readable_within(file: &File, wait: Option<Duration>) -> Result<bool> {
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-    use std::os::fd::AsFd;
-    let timeout = match wait {
-        None => PollTimeout::NONE,
-        Some(d) => PollTimeout::try_from(d).unwrap_or(PollTimeout::MAX),
-    };
-    let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
-    loop {
-        match poll(&mut fds, timeout) {
-            Ok(n) => return Ok(n > 0),
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(Error::Os { what: "poll", source: e }),
-        }
-    }
-}
-
-/// Turns a wait status into words.
-pub(crate) fn exit_how(status: WaitStatus) -> ExitHow {
-    match status {
-        WaitStatus::Exited(_, code) => ExitHow::Code(code),
-        WaitStatus::Signaled(_, sig, _) => ExitHow::Signal(sig.as_str().to_string()),
-        other => ExitHow::Signal(format!("{other:?}")),
-    }
-}
-
-/// The message of a caught panic.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a value that is not a string".to_string()
-    }
 }
 
 impl<R> Drop for Process<R> {
@@ -224,14 +197,5 @@ impl<R> Drop for Process<R> {
             let _ = kill(self.pid, Signal::SIGKILL);
             let _ = waitpid(self.pid, None);
         }
-    }
-}
-
-/// Reaps `pid` if it has ended; used by pools to tell how a worker died.
-pub(crate) fn reap(pid: Pid, block: bool) -> Option<ExitHow> {
-    let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
-    match waitpid(pid, flags) {
-        Ok(WaitStatus::StillAlive) | Err(_) => None,
-        Ok(status) => Some(exit_how(status)),
     }
 }

@@ -1,8 +1,8 @@
 //! Tasks one after another in the calling thread: the baseline every
 //! parallel run is measured against. Same surface as the pools.
 
+use crate::error::panic_message;
 use crate::error::{Error, Result};
-use crate::process::panic_message;
 use crate::trace::Span;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -27,6 +27,25 @@ pub fn thread_count() -> Option<usize> {
     }
 }
 
+/// The names of this process's threads (Linux; empty elsewhere).
+pub fn thread_names() -> Vec<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut names: Vec<String> = std::fs::read_dir("/proc/self/task")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+            .map(|n| n.trim().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Vec::new()
+    }
+}
+
 /// A file that lives only in memory and vanishes with its last descriptor:
 /// a child writes its result there without ever blocking, whatever its size.
 /// Linux has `memfd_create`; elsewhere an unlinked temporary file does.
@@ -43,43 +62,6 @@ pub fn anonymous_file() -> std::io::Result<std::fs::File> {
         let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
         std::fs::remove_file(&path)?;
         Ok(file)
-    }
-}
-
-/// Waits for child `pid` to end, until `deadline`; `Ok(None)` if it still runs.
-/// Linux sleeps on a pidfd (one wake-up, at the exit); elsewhere this polls
-/// `waitpid(WNOHANG)` every millisecond.
-pub fn wait_exit_within(
-    pid: nix::unistd::Pid,
-    deadline: std::time::Instant,
-) -> crate::Result<Option<nix::sys::wait::WaitStatus>> {
-    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-    let reap_if_done = || match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
-        Ok(WaitStatus::StillAlive) => Ok(None),
-        Ok(status) => Ok(Some(status)),
-        Err(e) => Err(crate::Error::Os { what: "waitpid", source: e }),
-    };
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::{FromRawFd, OwnedFd};
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
-        let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid.as_raw(), 0) };
-        if fd >= 0 {
-            // SAFETY: the kernel just handed us this descriptor.
-            let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-            let wait = deadline.saturating_duration_since(std::time::Instant::now());
-            let readable = crate::process::readable_within(&std::fs::File::from(pidfd), Some(wait))?;
-            return if readable { reap_if_done() } else { Ok(None) };
-        }
-    }
-    loop {
-        if let Some(status) = reap_if_done()? {
-            return Ok(Some(status));
-        }
-        if std::time::Instant::now() >= deadline {
-            return Ok(None);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 

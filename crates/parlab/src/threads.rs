@@ -6,8 +6,8 @@
 //! not give is isolation: they share memory, and a crash (not a panic) in one
 //! takes the whole process down. Panics are caught and returned per task.
 
+use crate::error::panic_message;
 use crate::error::{Error, Result};
-use crate::process::panic_message;
 use crate::trace::Span;
 use rayon::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,23 +1,38 @@
-//! Values between processes: bincode in length-prefixed frames over pipes.
+//! Values between processes: postcard (a compact, maintained serde format) in
+//! length-prefixed frames over pipes.
 
 use crate::error::{Error, Result};
 use serde::{Serialize, de::DeserializeOwned};
 use std::io::{Read, Write};
 
+/// The largest message a frame carries: its length travels as 4 bytes.
+pub(crate) const MAX_FRAME: usize = u32::MAX as usize;
+
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    bincode::serialize(value).map_err(|e| Error::Codec(e.to_string()))
+    postcard::to_allocvec(value).map_err(|e| Error::Codec(e.to_string()))
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    bincode::deserialize(bytes).map_err(|e| Error::Codec(e.to_string()))
+    postcard::from_bytes(bytes).map_err(|e| Error::Codec(e.to_string()))
+}
+
+/// The error for a message too large for one frame.
+pub(crate) fn too_large(len: usize) -> Error {
+    Error::Codec(format!("a message of {len} bytes: over the 4 GiB one message between processes may carry"))
 }
 
 /// Appends one frame (4-byte little-endian length, then the payload) to `out`.
 pub(crate) fn push_frame<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<()> {
-    let len = bincode::serialized_size(value).map_err(|e| Error::Codec(e.to_string()))?;
-    let len = u32::try_from(len).map_err(|_| Error::Codec("a value over 4 GiB".into()))?;
+    let payload = encode(value)?;
+    push_raw_frame(out, &payload)
+}
+
+/// Appends one frame holding `payload` as it is.
+pub(crate) fn push_raw_frame(out: &mut Vec<u8>, payload: &[u8]) -> Result<()> {
+    let len = u32::try_from(payload.len()).map_err(|_| too_large(payload.len()))?;
     out.extend_from_slice(&len.to_le_bytes());
-    bincode::serialize_into(&mut *out, value).map_err(|e| Error::Codec(e.to_string()))
+    out.extend_from_slice(payload);
+    Ok(())
 }
 
 /// Writes one frame to a blocking writer, in one `write` when it fits.
@@ -26,11 +41,10 @@ pub(crate) fn push_frame<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) ->
 /// allocation writes to a page shared with the parent, which must then be
 /// copied.
 pub(crate) fn write_frame<T: Serialize + ?Sized>(w: &mut impl Write, value: &T) -> Result<()> {
-    let len = bincode::serialized_size(value).map_err(|e| Error::Codec(e.to_string()))? as usize;
     let mut stack = [0u8; 1024];
-    if len + 4 <= stack.len() {
+    if let Ok(used) = postcard::to_slice(value, &mut stack[4..]) {
+        let len = used.len();
         stack[..4].copy_from_slice(&(len as u32).to_le_bytes());
-        bincode::serialize_into(&mut stack[4..4 + len], value).map_err(|e| Error::Codec(e.to_string()))?;
         w.write_all(&stack[..4 + len])?;
         return Ok(());
     }
@@ -40,20 +54,23 @@ pub(crate) fn write_frame<T: Serialize + ?Sized>(w: &mut impl Write, value: &T) 
     Ok(())
 }
 
-/// Reads one frame from a blocking reader; `None` at a clean end of file.
-pub(crate) fn read_frame<T: DeserializeOwned>(r: &mut impl Read) -> Result<Option<T>> {
+/// Reads one frame's payload from a blocking reader into `buf` (reused);
+/// `false` at a clean end of file.
+pub(crate) fn read_raw_frame(r: &mut impl Read, buf: &mut Vec<u8>) -> Result<bool> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len) {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
         Err(e) => return Err(e.into()),
     }
-    let mut buf = vec![0u8; u32::from_le_bytes(len) as usize];
-    r.read_exact(&mut buf)?;
-    decode(&buf).map(Some)
+    buf.clear();
+    buf.resize(u32::from_le_bytes(len) as usize, 0);
+    r.read_exact(buf)?;
+    Ok(true)
 }
 
-/// Takes every complete frame off the front of `buf`, leaving a partial one.
+/// Takes every complete frame off the front of `buf`, leaving a partial one;
+/// a buffer that grew for one large frame gives its memory back.
 pub(crate) fn drain_frames<T: DeserializeOwned>(buf: &mut Vec<u8>) -> Result<Vec<T>> {
     let mut out = Vec::new();
     let mut at = 0;
@@ -66,5 +83,8 @@ pub(crate) fn drain_frames<T: DeserializeOwned>(buf: &mut Vec<u8>) -> Result<Vec
         at += 4 + len;
     }
     buf.drain(..at);
+    if buf.capacity() > 4 << 20 && buf.len() < buf.capacity() / 4 {
+        buf.shrink_to(buf.len().max(64 << 10));
+    }
     Ok(out)
 }

@@ -98,6 +98,7 @@ fn nothing_printed_before_a_fork_is_printed_twice() -> Result<(), Failed> {
     let mut p = Process::start(|| ())?;
     p.join()?;
     std::io::stdout().flush()?;
+    // SAFETY: both descriptors are open; this puts stdout back.
     unsafe { nix::libc::dup2(saved.as_raw_fd(), 1) };
     let mut text = String::new();
     capture.rewind()?;

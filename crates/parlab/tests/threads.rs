@@ -27,6 +27,8 @@ fn thread_pool_as_completed_yields_in_completion_order() {
 
 #[test]
 fn thread_pool_tasks_overlap_on_distinct_threads() {
+    // SAFETY: every test of this file sets the same value, and none reads the
+    // environment otherwise; the time scale is read once, after this.
     unsafe { std::env::set_var("PARLAB_TIME_SCALE", "0.02") };
     let pool = ThreadPool::new(2).unwrap();
     pool.map(task_with, [1.0, 1.0]).unwrap();
@@ -62,5 +64,5 @@ fn sequential_runs_back_to_back_in_the_calling_thread() {
 fn forking_from_the_test_harness_is_refused_not_risked() {
     // libtest runs this on a helper thread: the process has several threads.
     let err = parlab::Process::start(|| 1u8).err().expect("must refuse");
-    assert!(matches!(err, Error::MultiThreaded { threads } if threads >= 2));
+    assert!(matches!(err, Error::MultiThreaded { threads, .. } if threads >= 2));
 }

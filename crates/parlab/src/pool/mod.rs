@@ -1,0 +1,365 @@
+//! A pool of worker processes started once and reused: Python's
+//! `ProcessPoolExecutor`, without its hang when a worker dies.
+//!
+//! Tasks are plain functions (`fn(A) -> R`), sent to forked workers by
+//! address with their arguments in postcard ([`worker`]). The parent side
+//! ([`scheduler`]) runs no thread: it pumps the pool whenever the caller
+//! waits. Results are handed over as soon as their tasks end, and no task
+//! waits behind a long one while a worker is idle ([`claims`]).
+
+mod claims;
+mod scheduler;
+mod worker;
+
+use crate::error::{Error, Result};
+use crate::fork::unregister_parent_fd;
+use crate::os::reap;
+use crate::trace::Span;
+use crate::wire;
+use scheduler::{Chunk, Inner, Outcome, stop_worker};
+use serde::{Serialize, de::DeserializeOwned};
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::os::fd::AsRawFd;
+use worker::{Request, Trampoline, run_chunk};
+
+/// How [`ProcessPool::shutdown`] treats work that has not finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Run every submitted task to its end, then stop the workers.
+    Wait,
+    /// Drop tasks no worker has started; let running ones finish.
+    CancelPending,
+}
+
+/// A fixed set of worker processes that run submitted functions.
+///
+/// Dropping the pool kills its workers at once and reaps them (no zombie, no
+/// stray process); call [`ProcessPool::shutdown`] to let work finish first.
+pub struct ProcessPool {
+    inner: RefCell<Inner>,
+}
+
+impl ProcessPool {
+    /// Starts `workers` worker processes (at least one).
+    ///
+    /// Fails with [`Error::MultiThreaded`] if this process has other threads.
+    pub fn new(workers: usize) -> Result<ProcessPool> {
+        Ok(ProcessPool { inner: RefCell::new(Inner::start(workers)?) })
+    }
+
+    /// A pool with one worker per usable CPU, counting the affinity mask and
+    /// the cgroup quota: like Python 3.13's default (`os.process_cpu_count()`);
+    /// up to 3.12 Python used `os.cpu_count()`, every CPU of the machine.
+    pub fn with_default_size() -> Result<ProcessPool> {
+        ProcessPool::new(crate::sys::Cpus::detect().usable)
+    }
+
+    /// Number of workers.
+    pub fn size(&self) -> usize {
+        self.inner.borrow().workers.len()
+    }
+
+    /// The workers' process ids, in worker order.
+    pub fn pids(&self) -> Vec<i32> {
+        self.inner.borrow().workers.iter().map(|w| w.pid.as_raw()).collect()
+    }
+
+    /// Spans of every task that finished so far, taken out of the pool (at
+    /// most the latest 100,000 chunks' worth are kept between takes, so that
+    /// millions of tiny tasks cost no memory).
+    pub fn take_spans(&self) -> Vec<Span> {
+        let mut inner = self.inner.borrow_mut();
+        inner.dropped_spans = 0;
+        std::mem::take(&mut inner.spans)
+    }
+
+    /// Queues `f(arg)` and returns a handle to wait for its result.
+    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<PoolTask<'_, R>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        let index = self.inner.borrow().next_index;
+        let chunks = self.enqueue(f, std::iter::once(arg), 1, index)?;
+        self.pump(false)?;
+        Ok(PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData })
+    }
+
+    /// Runs `f` on every input and returns the results in input order; the
+    /// first failed task (in input order) makes the whole call fail.
+    pub fn map<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<Vec<R>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        self.map_chunked(f, inputs, 1)
+    }
+
+    /// Like [`ProcessPool::map`], sending `chunk_size` tasks per message:
+    /// for many tiny tasks, where one message per task costs more than the task.
+    pub fn map_chunked<A, R>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+        chunk_size: usize,
+    ) -> Result<Vec<R>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        let chunks = self.enqueue(f, inputs, chunk_size, 0)?;
+        let mut out = Vec::new();
+        let mut first_error = None;
+        for id in chunks {
+            match self.wait_for::<R>(id) {
+                Ok(results) => out.extend(results),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
+    pub fn as_completed<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<AsCompleted<'_, R>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        let pending = self.enqueue(f, inputs, 1, 0)?;
+        let first = pending.first().copied().unwrap_or(0);
+        self.pump(false)?;
+        Ok(AsCompleted { pool: self, first, pending, failed: None, _result: PhantomData })
+    }
+
+    /// Stops the pool: with [`Shutdown::Wait`] after every submitted task
+    /// ran, with [`Shutdown::CancelPending`] after the running ones did.
+    pub fn shutdown(self, mode: Shutdown) -> Result<()> {
+        {
+            let mut inner = self.inner.borrow_mut();
+            if mode == Shutdown::CancelPending {
+                let inner = &mut *inner;
+                for chunk in inner.queue.drain(..) {
+                    inner.results.insert(chunk.first_id, (0, Outcome::Cancelled));
+                }
+            }
+        }
+        loop {
+            let busy = {
+                let inner = self.inner.borrow();
+                inner.broken.is_none() && inner.busy()
+            };
+            if !busy {
+                break;
+            }
+            self.pump(true)?;
+        }
+        if let Some(broken) = &self.inner.borrow().broken {
+            return Err(broken.error());
+        }
+        let mut inner = self.inner.borrow_mut();
+        for w in &mut inner.workers {
+            // End of file on its request pipe tells a worker to exit.
+            if let Some(tx) = w.to_worker.take() {
+                unregister_parent_fd(tx.as_raw_fd());
+            }
+        }
+        for w in &mut inner.workers {
+            if w.exited.is_none() {
+                w.exited = reap(w.pid, true);
+            }
+            if let Some(rx) = w.from_worker.take() {
+                unregister_parent_fd(rx.as_raw_fd());
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues `inputs` in chunks of `chunk_size`; returns each chunk's id.
+    fn enqueue<A, R>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+        chunk_size: usize,
+        first_index: usize,
+    ) -> Result<Vec<u64>>
+    where
+        A: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned,
+    {
+        let mut inner = self.inner.borrow_mut();
+        if let Some(broken) = &inner.broken {
+            return Err(broken.error());
+        }
+        let tramp: Trampoline = run_chunk::<A, R>;
+        let mut index = first_index;
+        let mut ids = Vec::new();
+        let mut chunk: Vec<A> = Vec::with_capacity(chunk_size.max(1));
+        let mut inputs = inputs.into_iter().peekable();
+        while inputs.peek().is_some() {
+            chunk.clear();
+            chunk.extend(inputs.by_ref().take(chunk_size.max(1)));
+            let count = chunk.len();
+            let first_id = inner.next_id;
+            let request = Request {
+                first_id,
+                first_index: index,
+                trampoline: tramp as usize,
+                func: f as usize,
+                args: wire::encode(&chunk)?,
+            };
+            inner.queue.push_back(Chunk { first_id, request: wire::encode(&request)? });
+            ids.push(first_id);
+            inner.next_id += count as u64;
+            index += count;
+        }
+        inner.next_index = inner.next_index.max(index);
+        Ok(ids)
+    }
+
+    /// Waits for chunk `id` and takes its results.
+    fn wait_for<R: DeserializeOwned>(&self, id: u64) -> Result<Vec<R>> {
+        loop {
+            let finished = self.inner.borrow_mut().results.remove(&id);
+            if let Some((_, outcome)) = finished {
+                return self.decode(outcome);
+            }
+            self.pump(true)?;
+        }
+    }
+
+    fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<Vec<R>> {
+        match outcome {
+            Outcome::Done(Ok(bytes)) => wire::decode(&bytes),
+            Outcome::Done(Err(failure)) => Err(failure.into()),
+            Outcome::Cancelled => Err(Error::Cancelled),
+            Outcome::Broken => {
+                Err(self.inner.borrow().broken.as_ref().expect("broken outcome implies a broken pool").error())
+            }
+        }
+    }
+
+    /// Sends queued work and reads replies; with `block`, waits until at
+    /// least one worker has said something.
+    fn pump(&self, block: bool) -> Result<()> {
+        let mut inner = self.inner.borrow_mut();
+        // A worker that died since the last pump is seen before it is given
+        // work: its death is then reported as it was (idle or not). Whatever
+        // is read here is progress: the caller looks at it before waiting.
+        let ready = inner.poll_workers(false)?;
+        let progressed = !ready.is_empty();
+        for w in ready {
+            inner.read_worker(w)?;
+        }
+        inner.dispatch();
+        if inner.broken.is_some() {
+            return Ok(());
+        }
+        if !progressed {
+            for w in inner.poll_workers(block)? {
+                inner.read_worker(w)?;
+            }
+        }
+        inner.rescue_stalled();
+        inner.dispatch();
+        Ok(())
+    }
+}
+
+impl Drop for ProcessPool {
+    fn drop(&mut self) {
+        for w in &mut self.inner.borrow_mut().workers {
+            stop_worker(w);
+        }
+    }
+}
+
+/// A submitted task; [`PoolTask::wait`] returns its result.
+pub struct PoolTask<'p, R> {
+    pool: &'p ProcessPool,
+    id: u64,
+    taken: bool,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<R: DeserializeOwned> PoolTask<'_, R> {
+    /// Waits for the task and returns its value, or why it has none.
+    pub fn wait(mut self) -> Result<R> {
+        self.taken = true;
+        self.pool.wait_for(self.id)?.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
+    }
+}
+
+impl<R> Drop for PoolTask<'_, R> {
+    fn drop(&mut self) {
+        if !self.taken {
+            let mut inner = self.pool.inner.borrow_mut();
+            if inner.results.remove(&self.id).is_none() {
+                inner.discarded.insert(self.id);
+            }
+        }
+    }
+}
+
+/// Results in the order tasks finish: `(input index, result)`.
+pub struct AsCompleted<'p, R> {
+    pool: &'p ProcessPool,
+    first: u64,
+    pending: Vec<u64>,
+    /// Why the pool could not be pumped: every pending task ends with it.
+    failed: Option<String>,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<R: DeserializeOwned> Iterator for AsCompleted<'_, R> {
+    type Item = (usize, Result<R>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.pending.is_empty() {
+                return None;
+            }
+            if let Some(why) = &self.failed {
+                let id = self.pending.remove(0);
+                return Some(((id - self.first) as usize, Err(Error::Io(std::io::Error::other(why.clone())))));
+            }
+            let done = {
+                let inner = self.pool.inner.borrow();
+                self.pending
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(pos, id)| inner.results.get(id).map(|(end, _)| (*end, pos)))
+                    .min()
+            };
+            if let Some((_, pos)) = done {
+                let id = self.pending.swap_remove(pos);
+                let finished = self.pool.inner.borrow_mut().results.remove(&id);
+                let (_, outcome) = finished.expect("just seen");
+                let result = self.pool.decode(outcome).and_then(|mut v: Vec<R>| {
+                    v.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
+                });
+                return Some(((id - self.first) as usize, result));
+            }
+            if let Err(e) = self.pool.pump(true) {
+                // Each pending task, by its own index, ends with the reason.
+                self.failed = Some(e.to_string());
+            }
+        }
+    }
+}
+
+impl<R> Drop for AsCompleted<'_, R> {
+    fn drop(&mut self) {
+        let mut inner = self.pool.inner.borrow_mut();
+        for id in self.pending.drain(..) {
+            if inner.results.remove(&id).is_none() {
+                inner.discarded.insert(id);
+            }
+        }
+    }
+}

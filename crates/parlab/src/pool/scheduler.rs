@@ -1,0 +1,423 @@
+//! The parent side of a pool: which chunk goes to which worker, and what
+//! comes back.
+//!
+//! The parent runs no helper thread. Whenever it waits for a result it pumps
+//! the pool: it sends queued work (several tiny chunks in flight per worker,
+//! so a worker never waits for the parent between them) and reads replies
+//! with `poll`. A chunk queued behind one that turns out long is also handed
+//! to an idle worker; the two race to claim it ([`super::claims`]), so it
+//! runs once, without waiting. A worker that dies shows as end of file on
+//! its pipe; every pending task then fails with [`Error::BrokenPool`].
+
+use super::claims::ClaimTable;
+use super::worker::{Reply, worker_main};
+use crate::clock::now_ns;
+use crate::error::{Error, ExitHow, Result, TaskFailure, os};
+use crate::fork::{fork_child, register_parent_fd, unregister_parent_fd};
+use crate::os::reap;
+use crate::trace::Span;
+use crate::wire;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
+
+/// Chunks a worker may hold unanswered, and the request bytes they may take:
+/// enough to hide a pipe round trip, small enough that a write never blocks.
+pub(super) const MAX_CHUNKS_IN_FLIGHT: usize = 64;
+const MAX_BYTES_IN_FLIGHT: usize = 16 * 1024;
+
+/// Work a worker should have queued to hide one round trip through the
+/// parent (a pipe round trip across CPUs is about 40 µs): tiny chunks need
+/// many queued.
+const QUEUED_WORK_NS: f64 = 200_000.0;
+/// Chunks at least this long run one at a time per worker: the round trip is
+/// under 5% of them, and load balance matters more.
+const LONG_CHUNK_NS: f64 = 1_000_000.0;
+/// A running chunk counts as stalled (and the chunks queued behind it go to
+/// idle workers too) after this long, or ten average chunks if longer.
+const STALLED_NS: f64 = 1_000_000.0;
+/// Spans a pool keeps until they are taken: enough for any timeline worth
+/// drawing, bounded so that millions of tiny tasks cost no memory.
+const MAX_SPANS: usize = 100_000;
+
+/// The parent's view of one worker.
+pub(super) struct Worker {
+    pub pid: Pid,
+    pub to_worker: Option<File>,
+    pub from_worker: Option<File>,
+    received: Vec<u8>,
+    /// (first task id, request bytes) of each chunk sent, oldest first.
+    pub in_flight: VecDeque<(u64, usize)>,
+    bytes_in_flight: usize,
+    /// When the chunk at the head of `in_flight` started (as far as the
+    /// parent can tell: when the worker answered the one before it).
+    head_since_ns: u64,
+    pub exited: Option<ExitHow>,
+}
+
+/// A chunk waiting for a worker.
+pub(super) struct Chunk {
+    pub first_id: u64,
+    /// The request's postcard, without its claim slot.
+    pub request: Vec<u8>,
+}
+
+/// A chunk some worker holds: its claim slot, how many workers hold it, and
+/// its frame while it may still be handed to another worker.
+struct Sent {
+    slot: u32,
+    holders: usize,
+    frame: Option<Vec<u8>>,
+}
+
+/// What became of a chunk.
+pub(super) enum Outcome {
+    /// The postcard of its `Vec<R>`, or why it has none.
+    Done(Result<Vec<u8>, TaskFailure>),
+    Broken,
+    Cancelled,
+}
+
+/// Why the pool broke: which worker died, its pid, how, and whether it held work.
+#[derive(Debug, Clone)]
+pub(super) struct Broken {
+    pub worker: usize,
+    pub pid: i32,
+    pub how: ExitHow,
+    pub running_task: bool,
+}
+
+impl Broken {
+    pub(super) fn error(&self) -> Error {
+        Error::BrokenPool {
+            worker: self.worker,
+            pid: self.pid,
+            how: self.how.clone(),
+            doing: if self.running_task { "while running a task" } else { "while idle" },
+        }
+    }
+}
+
+pub(super) struct Inner {
+    pub workers: Vec<Worker>,
+    pub queue: VecDeque<Chunk>,
+    /// Finished chunks not yet taken (by first task id), with the time they ended.
+    pub results: HashMap<u64, (u64, Outcome)>,
+    /// Chunks whose handle was dropped: their results are thrown away.
+    pub discarded: HashSet<u64>,
+    sent: HashMap<u64, Sent>,
+    claims: ClaimTable,
+    /// Reused buffer for reading replies.
+    read_buf: Vec<u8>,
+    pub spans: Vec<Span>,
+    pub dropped_spans: usize,
+    pub broken: Option<Broken>,
+    /// Running average of how long one chunk takes in a worker, in ns.
+    chunk_ns: Option<f64>,
+    pub next_id: u64,
+    pub next_index: usize,
+}
+
+impl Inner {
+    /// Starts `workers` workers (at least one).
+    pub(super) fn start(workers: usize) -> Result<Inner> {
+        let n = workers.max(1);
+        let claims = ClaimTable::new(n * MAX_CHUNKS_IN_FLIGHT * 2)?;
+        let mut started: Vec<Worker> = Vec::new();
+        for index in 0..n {
+            match start_worker(index, &claims) {
+                Ok(w) => started.push(w),
+                Err(e) => {
+                    for mut w in started {
+                        stop_worker(&mut w);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Inner {
+            workers: started,
+            queue: VecDeque::new(),
+            results: HashMap::new(),
+            discarded: HashSet::new(),
+            sent: HashMap::new(),
+            claims,
+            read_buf: vec![0; 256 * 1024],
+            spans: Vec::new(),
+            dropped_spans: 0,
+            broken: None,
+            chunk_ns: None,
+            next_id: 0,
+            next_index: 0,
+        })
+    }
+
+    /// Whether any work is queued or running.
+    pub(super) fn busy(&self) -> bool {
+        !self.queue.is_empty() || self.workers.iter().any(|w| !w.in_flight.is_empty())
+    }
+
+    /// Gives queued chunks to the workers with the least work in flight.
+    pub(super) fn dispatch(&mut self) {
+        // Long chunks: one at a time, so work goes to whichever worker frees
+        // up first. Short chunks: enough queued behind the running one to
+        // cover a round trip through the parent.
+        let depth = match self.chunk_ns {
+            Some(ns) if ns < LONG_CHUNK_NS => {
+                (1 + (QUEUED_WORK_NS / ns.max(1.0)).ceil() as usize).min(MAX_CHUNKS_IN_FLIGHT)
+            }
+            _ => 1,
+        };
+        let now = now_ns();
+        let mut outgoing: Vec<Vec<u8>> = vec![Vec::new(); self.workers.len()];
+        while let Some(chunk) = self.queue.front() {
+            let size = chunk.request.len() + 8;
+            let target = self
+                .workers
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.exited.is_none() && w.to_worker.is_some())
+                .filter(|(_, w)| {
+                    w.in_flight.is_empty()
+                        || (w.in_flight.len() < depth && w.bytes_in_flight + size <= MAX_BYTES_IN_FLIGHT)
+                })
+                .min_by_key(|(_, w)| w.in_flight.len())
+                .map(|(i, _)| i);
+            let Some(i) = target else { break };
+            let Some(slot) = self.claims.take() else { break };
+            let chunk = self.queue.pop_front().expect("front exists");
+            let mut frame = slot.to_le_bytes().to_vec();
+            frame.extend_from_slice(&chunk.request);
+            let mut framed = Vec::with_capacity(frame.len() + 4);
+            if let Err(e) = wire::push_raw_frame(&mut framed, &frame) {
+                self.claims.give_back(slot);
+                let failure = TaskFailure::Codec(e.to_string());
+                self.results.insert(chunk.first_id, (now, Outcome::Done(Err(failure))));
+                continue;
+            }
+            let w = &mut self.workers[i];
+            if w.in_flight.is_empty() {
+                w.head_since_ns = now;
+            }
+            // A chunk queued behind another may be handed on later: keep its frame.
+            let keep = (!w.in_flight.is_empty()).then(|| framed.clone());
+            w.in_flight.push_back((chunk.first_id, framed.len()));
+            w.bytes_in_flight += framed.len();
+            outgoing[i].extend_from_slice(&framed);
+            self.sent.insert(chunk.first_id, Sent { slot, holders: 1, frame: keep });
+        }
+        for (w, bytes) in self.workers.iter_mut().zip(outgoing) {
+            if let (false, Some(tx)) = (bytes.is_empty(), w.to_worker.as_mut()) {
+                // A dead worker shows up as end of file on its reply pipe;
+                // that path reports it, so a failed write needs nothing here.
+                let _ = tx.write_all(&bytes);
+            }
+        }
+    }
+
+    /// How long a running chunk may go before the chunks queued behind it
+    /// are handed to idle workers too.
+    fn stall_ns(&self) -> u64 {
+        STALLED_NS.max(10.0 * self.chunk_ns.unwrap_or(0.0)) as u64
+    }
+
+    /// Hands the chunks queued behind a stalled one to idle workers: the
+    /// first of the two to claim a chunk runs it.
+    pub(super) fn rescue_stalled(&mut self) {
+        let (now, stall) = (now_ns(), self.stall_ns());
+        for s in 0..self.workers.len() {
+            let w = &self.workers[s];
+            if w.in_flight.len() < 2 || now.saturating_sub(w.head_since_ns) < stall {
+                continue;
+            }
+            let queued: Vec<u64> = w.in_flight.iter().skip(1).map(|c| c.0).collect();
+            for id in queued {
+                let Some(frame) = self.sent.get_mut(&id).and_then(|c| c.frame.take()) else { continue };
+                let idle = (0..self.workers.len()).find(|&t| {
+                    let w = &self.workers[t];
+                    t != s && w.in_flight.is_empty() && w.exited.is_none() && w.to_worker.is_some()
+                });
+                let Some(t) = idle else {
+                    self.sent.get_mut(&id).expect("just seen").frame = Some(frame);
+                    return;
+                };
+                let w = &mut self.workers[t];
+                if let Some(tx) = w.to_worker.as_mut() {
+                    let _ = tx.write_all(&frame);
+                }
+                w.head_since_ns = now;
+                w.in_flight.push_back((id, frame.len()));
+                w.bytes_in_flight += frame.len();
+                self.sent.get_mut(&id).expect("just seen").holders += 1;
+            }
+        }
+    }
+
+    /// How long to wait in `poll` before looking for stalled chunks again.
+    fn next_stall_check_ms(&self) -> Option<u64> {
+        let (now, stall) = (now_ns(), self.stall_ns());
+        let any_idle = self.workers.iter().any(|w| w.in_flight.is_empty() && w.exited.is_none());
+        let rescuable =
+            |w: &&Worker| w.in_flight.iter().skip(1).any(|c| self.sent.get(&c.0).is_some_and(|s| s.frame.is_some()));
+        self.workers
+            .iter()
+            .filter(|w| any_idle && w.in_flight.len() >= 2)
+            .filter(rescuable)
+            .map(|w| (w.head_since_ns + stall).saturating_sub(now).div_ceil(1_000_000).max(1))
+            .min()
+    }
+
+    /// Indices of workers with something to read (or a closed pipe).
+    pub(super) fn poll_workers(&self, block: bool) -> Result<Vec<usize>> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let live: Vec<usize> = (0..self.workers.len()).filter(|&i| self.workers[i].from_worker.is_some()).collect();
+        if live.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut fds: Vec<PollFd> = live
+            .iter()
+            .map(|&i| PollFd::new(self.workers[i].from_worker.as_ref().expect("live").as_fd(), PollFlags::POLLIN))
+            .collect();
+        let timeout = match (block, self.next_stall_check_ms()) {
+            (false, _) => PollTimeout::ZERO,
+            (true, None) => PollTimeout::NONE,
+            (true, Some(ms)) => PollTimeout::try_from(ms.min(1000) as i32).unwrap_or(PollTimeout::MAX),
+        };
+        loop {
+            match poll(&mut fds, timeout) {
+                Ok(_) => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(Error::os("poll", e)),
+            }
+        }
+        Ok(live
+            .into_iter()
+            .zip(fds)
+            .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
+            .map(|(i, _)| i)
+            .collect())
+    }
+
+    pub(super) fn read_worker(&mut self, i: usize) -> Result<()> {
+        let w = &mut self.workers[i];
+        let Some(rx) = w.from_worker.as_mut() else { return Ok(()) };
+        let n = match rx.read(&mut self.read_buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(()),
+            Err(_) => 0,
+        };
+        if n == 0 {
+            self.worker_died(i);
+            return Ok(());
+        }
+        w.received.extend_from_slice(&self.read_buf[..n]);
+        let replies: Vec<Reply> = wire::drain_frames(&mut w.received)?;
+        let now = now_ns();
+        for reply in replies {
+            let w = &mut self.workers[i];
+            if let Some(pos) = w.in_flight.iter().position(|c| c.0 == reply.first_id) {
+                let (_, bytes) = w.in_flight.remove(pos).expect("position is valid");
+                w.bytes_in_flight -= bytes;
+            }
+            w.head_since_ns = now;
+            if let Some(sent) = self.sent.get_mut(&reply.first_id) {
+                sent.holders -= 1;
+                if sent.holders == 0 {
+                    let slot = sent.slot;
+                    self.sent.remove(&reply.first_id);
+                    self.claims.give_back(slot);
+                }
+            }
+            // Another worker claimed it first: it ran there, not here.
+            let Some(span) = reply.span else { continue };
+            let chunk_ns = span.end_ns.saturating_sub(span.start_ns) as f64;
+            self.chunk_ns = Some(self.chunk_ns.map_or(chunk_ns, |avg| 0.8 * avg + 0.2 * chunk_ns));
+            let end = span.end_ns;
+            if self.spans.len() < MAX_SPANS {
+                self.spans.push(span);
+            } else {
+                self.dropped_spans += 1;
+            }
+            if !self.discarded.remove(&reply.first_id) {
+                let done = match reply.failure {
+                    Some(failure) => Err(failure),
+                    None => Ok(reply.results),
+                };
+                self.results.insert(reply.first_id, (end, Outcome::Done(done)));
+            }
+        }
+        Ok(())
+    }
+
+    /// A worker's pipe closed: it died. The pool is broken from now on.
+    fn worker_died(&mut self, i: usize) {
+        let w = &mut self.workers[i];
+        if let Some(rx) = w.from_worker.take() {
+            unregister_parent_fd(rx.as_raw_fd());
+        }
+        let how = reap(w.pid, true).unwrap_or(ExitHow::Code(-1));
+        w.exited = Some(how.clone());
+        let running_task = !w.in_flight.is_empty();
+        self.broken = Some(Broken { worker: i, pid: w.pid.as_raw(), how, running_task });
+        let mut pending: Vec<u64> = Vec::new();
+        for w in &mut self.workers {
+            pending.extend(w.in_flight.drain(..).map(|(first, _)| first));
+            w.bytes_in_flight = 0;
+            stop_worker(w);
+        }
+        pending.extend(self.queue.drain(..).map(|chunk| chunk.first_id));
+        pending.sort_unstable();
+        pending.dedup();
+        for id in pending {
+            if !self.discarded.remove(&id) && !self.results.contains_key(&id) {
+                self.results.insert(id, (u64::MAX, Outcome::Broken));
+            }
+        }
+        self.sent.clear();
+    }
+}
+
+/// Kills a worker if it still runs, reaps it and closes its pipes.
+pub(super) fn stop_worker(w: &mut Worker) {
+    for f in [w.to_worker.take(), w.from_worker.take()].into_iter().flatten() {
+        unregister_parent_fd(f.as_raw_fd());
+    }
+    if w.exited.is_none() {
+        let _ = kill(w.pid, Signal::SIGKILL);
+        w.exited = reap(w.pid, true);
+    }
+}
+
+fn start_worker(index: usize, claims: &ClaimTable) -> Result<Worker> {
+    let flags = nix::fcntl::OFlag::O_CLOEXEC;
+    let (req_read, req_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
+    let (rep_read, rep_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
+    let (to_worker, from_worker) = (File::from(req_write), File::from(rep_read));
+    register_parent_fd(to_worker.as_raw_fd())?;
+    if let Err(e) = register_parent_fd(from_worker.as_raw_fd()) {
+        unregister_parent_fd(to_worker.as_raw_fd());
+        return Err(e);
+    }
+    let view = claims.view();
+    let child = fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write), view));
+    match child {
+        Ok(pid) => Ok(Worker {
+            pid,
+            to_worker: Some(to_worker),
+            from_worker: Some(from_worker),
+            received: Vec::new(),
+            in_flight: VecDeque::new(),
+            bytes_in_flight: 0,
+            head_since_ns: 0,
+            exited: None,
+        }),
+        Err(e) => {
+            unregister_parent_fd(to_worker.as_raw_fd());
+            unregister_parent_fd(from_worker.as_raw_fd());
+            Err(e)
+        }
+    }
+}

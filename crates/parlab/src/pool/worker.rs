@@ -1,0 +1,119 @@
+//! The worker side of a pool: the messages, and the loop a forked worker runs.
+//!
+//! A worker is a `fork` of the pool's creator, so a function's address means
+//! the same code in the worker as in the parent: a request carries that
+//! address and the postcard of the arguments; the reply carries the postcard
+//! of the results. Each reply is flushed as soon as its chunk ends, so that
+//! a result reaches the parent when its task does, even when a long task
+//! follows it in the worker's queue.
+
+use super::claims::Claims;
+use crate::error::panic_message;
+use crate::error::{Result, TaskFailure};
+use crate::trace::Span;
+use crate::wire;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Runs one chunk in a worker: decodes the arguments, calls the function at
+/// `func` on each, encodes the results as one `Vec<R>`, and times the chunk
+/// as one span covering its tasks. A panic fails the chunk: `map` fails on
+/// the first error anyway, and a submitted task is a chunk of one. One
+/// instance per (argument, result) type.
+pub(super) type Trampoline = fn(usize, &[u8], usize, usize) -> (Result<Vec<u8>, TaskFailure>, Span);
+
+pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
+    func: usize,
+    args: &[u8],
+    first_index: usize,
+    worker: usize,
+) -> (Result<Vec<u8>, TaskFailure>, Span) {
+    // SAFETY: `func` is the address of an `fn(A) -> R` taken in the process
+    // this worker was forked from, so the same code sits at the same address.
+    let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
+    let mut tasks = 0;
+    let (encoded, mut span) = Span::measure(first_index, worker, || {
+        let args: Vec<A> = wire::decode(args)
+            .map_err(|e| TaskFailure::Codec(format!("the task's argument could not be decoded in the worker ({e})")))?;
+        tasks = args.len();
+        let results: Vec<R> = catch_unwind(AssertUnwindSafe(|| args.into_iter().map(f).collect()))
+            .map_err(|p| TaskFailure::Panicked(panic_message(&*p)))?;
+        let bytes = wire::encode(&results)
+            .map_err(|e| TaskFailure::Codec(format!("the task's result could not be encoded ({e})")))?;
+        // A reply must fit one frame, with room for its own fields.
+        if bytes.len() > wire::MAX_FRAME - 1024 {
+            return Err(TaskFailure::Codec(wire::too_large(bytes.len()).to_string()));
+        }
+        Ok(bytes)
+    });
+    span.tasks = tasks;
+    (encoded, span)
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct Request {
+    pub first_id: u64,
+    pub first_index: usize,
+    pub trampoline: usize,
+    pub func: usize,
+    /// postcard of the chunk's `Vec<A>`, sent as one block of bytes.
+    #[serde(with = "serde_bytes")]
+    pub args: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct Reply {
+    pub first_id: u64,
+    /// postcard of the chunk's `Vec<R>`; empty when `failure` is set.
+    #[serde(with = "serde_bytes")]
+    pub results: Vec<u8>,
+    pub failure: Option<TaskFailure>,
+    /// `None` when another worker claimed the chunk first: it did not run here.
+    pub span: Option<Span>,
+}
+
+/// The worker's loop: read a chunk, claim it, run its tasks, send their
+/// results at once. Exit codes: 0 at the end of the requests, 4 when a
+/// request cannot be read, 5 when the parent is gone.
+pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: Claims) -> i32 {
+    let mut reader = BufReader::with_capacity(64 * 1024, requests);
+    let mut writer = BufWriter::with_capacity(64 * 1024, replies);
+    let mut payload = Vec::new();
+    loop {
+        match wire::read_raw_frame(&mut reader, &mut payload) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => return 4,
+        }
+        if payload.len() < 4 {
+            return 4;
+        }
+        let slot = u32::from_le_bytes(payload[..4].try_into().expect("4 bytes"));
+        let Ok(request) = wire::decode::<Request>(&payload[4..]) else { return 4 };
+        let reply = if claims.claim(slot) {
+            // SAFETY: the parent took this address from a `Trampoline` before
+            // forking this worker (see `run_chunk`).
+            let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
+            let (results, span) = tramp(request.func, &request.args, request.first_index, index);
+            let (results, failure) = match results {
+                Ok(bytes) => (bytes, None),
+                Err(f) => (Vec::new(), Some(f)),
+            };
+            Reply { first_id: request.first_id, results, failure, span: Some(span) }
+        } else {
+            Reply { first_id: request.first_id, results: Vec::new(), failure: None, span: None }
+        };
+        // What a task printed without a newline must not wait for the next task.
+        let _ = std::io::stdout().flush();
+        if wire::write_frame(&mut writer, &reply).is_err() || writer.flush().is_err() {
+            return 5;
+        }
+        // A large request's buffer is not kept for the pool's life.
+        if payload.capacity() > 4 << 20 {
+            payload = Vec::new();
+        }
+    }
+    if writer.flush().is_err() { 5 } else { 0 }
+}

@@ -1,0 +1,296 @@
+//! Regression tests for the engine's corners: nested processes, descriptors
+//! that leak into other programs, results held back behind a long task,
+//! failures that must reach the caller with their reason, bounded memory,
+//! and children that must not outlive their parent. They fork, so they run
+//! on the main thread (`harness = false`). No test asserts a duration: where
+//! time matters, events are compared on the monotonic clock.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use parlab::{Error, Process, ProcessPool, Shutdown, ThreadPool};
+use std::time::Duration;
+
+fn check(cond: bool, what: impl Into<String>) -> Result<(), Failed> {
+    if cond { Ok(()) } else { Err(what.into().into()) }
+}
+
+fn nap(secs: f64) -> f64 {
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    secs
+}
+
+fn double(x: u64) -> u64 {
+    2 * x
+}
+
+/// A Process started inside a pool task.
+fn process_in_pool_task(x: u64) -> u64 {
+    Process::start(move || x + 1).and_then(|mut p| p.join()).expect("a nested process")
+}
+
+/// A pool started inside a pool task.
+fn pool_in_pool_task(x: u64) -> u64 {
+    let inner = ProcessPool::new(2).expect("a nested pool");
+    inner.map(double, [x, x + 1]).expect("nested map").iter().sum()
+}
+
+fn nested_processes_and_pools_work() -> Result<(), Failed> {
+    let pool = ProcessPool::new(2)?;
+    check(pool.map(process_in_pool_task, [1, 2, 3])? == [2, 3, 4], "a Process inside a pool task")?;
+    check(pool.map(pool_in_pool_task, [1, 5])? == [6, 22], "a pool inside a pool task")?;
+    // A Process inside a Process child, while the parent has a pool.
+    let mut p = Process::start(|| Process::start(|| 7u8).and_then(|mut q| q.join()).map_err(|e| e.to_string()))?;
+    check(p.join()? == Ok(7), "a Process inside a Process, beside a pool")?;
+    pool.shutdown(Shutdown::Wait)?;
+    Ok(())
+}
+
+/// The pipes a program started now holds, but its own stdout.
+fn pipes_of_a_new_program() -> std::io::Result<Vec<String>> {
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ls -l /proc/$$/fd"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()?;
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    Ok(listing.lines().filter(|l| l.contains("pipe:") && !l.contains(" 1 -> ")).map(|l| l.to_string()).collect())
+}
+
+fn a_program_started_beside_a_pool_inherits_none_of_its_pipes() -> Result<(), Failed> {
+    let before = pipes_of_a_new_program()?.len();
+    let pool = ProcessPool::new(2)?;
+    pool.map(double, [1, 2])?;
+    let during = pipes_of_a_new_program()?;
+    check(during.len() == before, format!("the program holds the pool's pipes: {during:?}"))?;
+    pool.shutdown(Shutdown::Wait)?;
+    Ok(())
+}
+
+fn results_are_handed_over_before_a_long_task_ends() -> Result<(), Failed> {
+    let pool = ProcessPool::new(2)?;
+    let long = 0.3;
+    let inputs: Vec<f64> = std::iter::repeat_n(0.0, 100).chain([long]).chain(std::iter::repeat_n(0.0, 100)).collect();
+    let mut yielded = vec![0u64; inputs.len()];
+    for (i, r) in pool.as_completed(nap, inputs)? {
+        r?;
+        yielded[i] = parlab::clock::now_ns();
+    }
+    let spans = pool.take_spans();
+    let long_end = spans.iter().find(|s| s.index == 100).expect("the long task's span").end_ns;
+    let late: Vec<usize> =
+        spans.iter().filter(|s| s.index != 100 && yielded[s.index] > long_end).map(|s| s.index).collect();
+    check(late.is_empty(), format!("instant tasks {late:?} were handed over only after the long task ended"))
+}
+
+fn no_task_waits_behind_a_long_one_while_a_worker_is_idle() -> Result<(), Failed> {
+    let pool = ProcessPool::new(2)?;
+    let long = 0.4;
+    let inputs: Vec<f64> =
+        std::iter::repeat_n(0.0, 300).chain([long]).chain(std::iter::repeat_n(long / 20.0, 20)).collect();
+    pool.take_spans();
+    check(pool.map(nap, inputs.clone())? == inputs, "map keeps input order")?;
+    let spans = pool.take_spans();
+    let long_span = spans.iter().find(|s| s.index == 300).expect("the long task's span");
+    // The twenty medium tasks: most must have run while the long one did.
+    let during = spans.iter().filter(|s| s.index > 300 && s.start_ns < long_span.end_ns).count();
+    check(during >= 15, format!("only {during} of 20 tasks ran beside the long one"))
+}
+
+/// Serialising it always fails.
+struct Unsendable;
+
+impl serde::Serialize for Unsendable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("this value refuses to be sent"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Unsendable {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Ok(Unsendable)
+    }
+}
+
+fn unsendable(_: u8) -> Unsendable {
+    Unsendable
+}
+
+fn a_result_that_cannot_be_sent_says_why() -> Result<(), Failed> {
+    match Process::start(|| Unsendable)?.join() {
+        Err(Error::Codec(m)) => check(m.contains("result could not be encoded"), m)?,
+        other => return Err(format!("Process: expected a codec error, got {:?}", other.err()).into()),
+    }
+    let pool = ProcessPool::new(1)?;
+    match pool.submit(unsendable, 0)?.wait() {
+        Err(Error::Codec(m)) => check(m.contains("result could not be encoded"), m)?,
+        other => return Err(format!("pool: expected a codec error, got {:?}", other.err()).into()),
+    }
+    check(pool.map(double, [1])? == [2], "the pool goes on")
+}
+
+fn spans_stay_bounded() -> Result<(), Failed> {
+    let pool = ProcessPool::new(2)?;
+    pool.map(double, 0..150_000)?;
+    let kept = pool.take_spans().len();
+    check(kept <= 100_000, format!("{kept} spans kept"))?;
+    check(pool.take_spans().is_empty(), "taking empties the pool's spans")
+}
+
+fn a_worker_that_died_idle_is_reported_so() -> Result<(), Failed> {
+    let pool = ProcessPool::new(2)?;
+    pool.map(double, [1, 2])?;
+    let victim = pool.pids()[0];
+    kill(Pid::from_raw(victim), Signal::SIGKILL)?;
+    // Dead (a zombie until the pool reaps it) before any work is handed out.
+    while !gone(victim) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let mut message = String::new();
+    for _ in 0..50 {
+        match pool.map(double, 0..64) {
+            Err(e) => {
+                message = e.to_string();
+                break;
+            }
+            Ok(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    check(message.contains("was killed by SIGKILL while idle"), message)
+}
+
+fn a_fork_right_after_a_thread_pool_is_dropped_works() -> Result<(), Failed> {
+    let threads = ThreadPool::new(2)?;
+    check(threads.map(double, [1, 2, 3])? == [2, 4, 6], "threads work")?;
+    drop(threads);
+    // The pool's threads end shortly after the drop: the fork waits for them.
+    check(Process::start(|| 5u8)?.join()? == 5, "a process after the thread pool")
+}
+
+fn print_without_newline(x: u64) -> u64 {
+    print!("[task {x} printed this]");
+    x
+}
+
+fn what_a_task_prints_is_not_lost_when_the_pool_is_dropped() -> Result<(), Failed> {
+    use std::io::{Read, Seek};
+    use std::os::fd::AsRawFd;
+    let mut file = tempfile()?;
+    let stdout = std::io::stdout();
+    let saved = nix::unistd::dup(&stdout)?;
+    {
+        use std::io::Write;
+        std::io::stdout().flush()?;
+    }
+    // SAFETY: both descriptors are open; stdout is put back below.
+    unsafe { nix::libc::dup2(file.as_raw_fd(), 1) };
+    let pool = ProcessPool::new(1)?;
+    let r = pool.map(print_without_newline, [7]);
+    drop(pool);
+    // SAFETY: as above.
+    unsafe { nix::libc::dup2(saved.as_raw_fd(), 1) };
+    r?;
+    let mut text = String::new();
+    file.rewind()?;
+    file.read_to_string(&mut text)?;
+    check(text.contains("[task 7 printed this]"), format!("printed: {text:?}"))
+}
+
+fn tempfile() -> std::io::Result<std::fs::File> {
+    let path = std::env::temp_dir().join(format!("parlab-soundness-{}", std::process::id()));
+    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
+}
+
+/// Whether `pid` has ended (gone, or a zombie not yet reaped).
+fn gone(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.rsplit(") ").next().is_some_and(|r| r.starts_with('Z') || r.starts_with('X')))
+        .unwrap_or(true)
+}
+
+fn a_killed_parent_leaves_no_worker_running() -> Result<(), Failed> {
+    use std::io::BufRead;
+    let (mut rx, tx) = std::io::pipe()?;
+    // The child starts a pool, tells us its workers' pids, and waits.
+    let mut child = Process::start(move || {
+        use std::io::Write;
+        let pool = ProcessPool::new(2).expect("a pool in the child");
+        let mut tx = tx;
+        let _ = writeln!(tx, "{:?}", pool.pids());
+        drop(tx);
+        std::thread::sleep(Duration::from_secs(60));
+    })?;
+    // One line: the workers hold the pipe open too, until they end.
+    let mut line = String::new();
+    std::io::BufReader::new(&mut rx).read_line(&mut line)?;
+    let workers: Vec<i32> = line.trim().trim_matches(['[', ']']).split(", ").filter_map(|p| p.parse().ok()).collect();
+    check(workers.len() == 2, format!("worker pids: {line:?}"))?;
+    child.kill()?;
+    let _ = child.join();
+    // The kernel kills them with their parent; give it a moment.
+    for _ in 0..500 {
+        if workers.iter().all(|&p| gone(p)) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err(format!("workers {workers:?} outlived their killed parent").into())
+}
+
+/// Many maps of large chunks: each result must be seen as soon as it is
+/// read, never waited for again (a pump that read the awaited reply and then
+/// slept in poll once hung here). Run in a child, so a hang is a failure.
+fn many_maps_of_large_chunks_never_hang() -> Result<(), Failed> {
+    let mut child = Process::start(|| {
+        let pool = ProcessPool::new(2).expect("a pool");
+        let expected: u64 = (1_000_000..1_400_000).map(parlab::workloads::tiny).sum();
+        for round in 0..60 {
+            let chunk = [100_000, 40_000, 25_000, 7_000][round % 4];
+            let got: u64 =
+                pool.map_chunked(parlab::workloads::tiny, 1_000_000..1_400_000, chunk).expect("map").iter().sum();
+            assert_eq!(got, expected);
+        }
+    })?;
+    match child.join_timeout(Duration::from_secs(120))? {
+        Some(()) => Ok(()),
+        None => {
+            child.kill()?;
+            Err("sixty maps did not finish in two minutes: the pool hung".into())
+        }
+    }
+}
+
+fn main() {
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1); // tests must run on this, the main, thread
+    let tests = vec![
+        Trial::test("nested_processes_and_pools_work", nested_processes_and_pools_work),
+        Trial::test(
+            "a_program_started_beside_a_pool_inherits_none_of_its_pipes",
+            a_program_started_beside_a_pool_inherits_none_of_its_pipes,
+        ),
+        Trial::test("results_are_handed_over_before_a_long_task_ends", results_are_handed_over_before_a_long_task_ends),
+        Trial::test(
+            "no_task_waits_behind_a_long_one_while_a_worker_is_idle",
+            no_task_waits_behind_a_long_one_while_a_worker_is_idle,
+        ),
+        Trial::test("a_result_that_cannot_be_sent_says_why", a_result_that_cannot_be_sent_says_why),
+        Trial::test("spans_stay_bounded", spans_stay_bounded),
+        Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
+        Trial::test("a_worker_that_died_idle_is_reported_so", a_worker_that_died_idle_is_reported_so),
+        Trial::test(
+            "what_a_task_prints_is_not_lost_when_the_pool_is_dropped",
+            what_a_task_prints_is_not_lost_when_the_pool_is_dropped,
+        ),
+        Trial::test("a_killed_parent_leaves_no_worker_running", a_killed_parent_leaves_no_worker_running),
+        // Last: it starts threads.
+        Trial::test(
+            "zz_a_fork_right_after_a_thread_pool_is_dropped_works",
+            a_fork_right_after_a_thread_pool_is_dropped_works,
+        ),
+    ];
+    libtest_mimic::run(&args, tests).exit();
+}
