@@ -37,7 +37,12 @@ impl Progress {
                 self.passed.remove(exercise);
             }
         }
-        let _ = std::fs::write(&self.path, serde_json::to_string_pretty(&self.passed).unwrap_or_default());
+        // Written beside and renamed over: an interrupted write never leaves half a file.
+        let tmp = self.path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(&self.passed).unwrap_or_default();
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, &self.path);
+        }
     }
 }
 

@@ -76,17 +76,21 @@ impl Stop {
     }
     /// The same stop, its reasons said of run `k` of a verification.
     pub fn in_run(mut self, k: usize) -> Stop {
-        if k > 1 {
-            if let Some(first) = self.reasons.first_mut() {
-                *first = format!("in run {k} of your program (every run is checked): {first}");
-            }
+        if k > 1
+            && let Some(first) = self.reasons.first_mut()
+        {
+            *first = format!("in run {k} of your program (every run is checked): {first}");
         }
         self
     }
 }
 
+/// The version of the JSON the checker prints; raised when a field changes meaning.
+pub const FORMAT_VERSION: u32 = 1;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
+    pub format_version: u32,
     pub exercise: String,
     pub verdict: Status,
     pub reasons: Vec<String>,
@@ -96,6 +100,8 @@ pub struct Verdict {
     pub cpus: parlab::Cpus,
     pub evidence: Option<Evidence>,
     pub measurements: Option<Measurements>,
+    /// Passed before with the same source, so not graded again.
+    pub skipped: bool,
     /// The learner's run drawn as text; left out of JSON.
     #[serde(skip)]
     pub timeline: Option<String>,
@@ -104,6 +110,7 @@ pub struct Verdict {
 impl Verdict {
     pub fn new(exercise: &str, seed: u64) -> Verdict {
         Verdict {
+            format_version: FORMAT_VERSION,
             exercise: exercise.into(),
             verdict: Status::Passed,
             reasons: Vec::new(),
@@ -112,8 +119,17 @@ impl Verdict {
             cpus: parlab::Cpus::detect(),
             evidence: None,
             measurements: None,
+            skipped: false,
             timeline: None,
         }
+    }
+
+    /// The verdict on an exercise that passed before with the same source.
+    pub fn skipped(exercise: &str) -> Verdict {
+        let mut v = Verdict::new(exercise, 0);
+        v.skipped = true;
+        v.reasons.push("passed before, and its source is unchanged since".into());
+        v
     }
 
     /// Ends the verdict with `stop`: its reasons go first, before what was

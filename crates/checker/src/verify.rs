@@ -205,11 +205,12 @@ impl<'a> Session<'a> {
         answer: &Path,
     ) -> Result<LearnerRun, Stop> {
         let (ex, input) = (self.ex, self.input);
+        let got: Option<Value> = std::fs::read_to_string(answer).ok().and_then(|s| serde_json::from_str(&s).ok());
+        if let Some(why) = grade::not_done(got.as_ref()) {
+            return Err(Stop::new(crate::verdict::Status::NotDone, why));
+        }
         grade::ending(outcome, &self.opts.limits).map_err(|(status, why)| Stop::new(status, why))?;
-        let got: Value = std::fs::read_to_string(answer)
-            .ok()
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
+        let got = got.ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
         // Workloads number their calls per process: number the spans by start instead.
         let mut spans = read_trace_file(trace).unwrap_or_default();
         spans.sort_by_key(|s| s.start_ns);

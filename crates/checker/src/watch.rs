@@ -1,30 +1,66 @@
 //! `checker watch`: grade again whenever an exercise's source is saved.
+//!
+//! Only the exercises' `src/` folders are watched (a build writes thousands
+//! of files under `target/`, which must not wake the checker), a burst of
+//! saves is taken as one, and only the exercise that changed is graded.
 
+use crate::manifest::Manifest;
 use notify::{RecursiveMode, Watcher};
 use std::path::Path;
 use std::time::Duration;
 
-/// Runs `verify` now and after every change under `dir` (but `target/`),
-/// until Ctrl-C.
-pub fn watch(dir: &Path, mut verify: impl FnMut()) -> Result<i32, String> {
+/// Saves closer together than this are one change.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// Runs `verify(None)` now, then `verify(Some(exercise))` after every change
+/// to that exercise's source, until Ctrl-C.
+pub fn watch(dir: &Path, manifest: &Manifest, json: bool, mut verify: impl FnMut(Option<&str>)) -> Result<i32, String> {
     let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx).map_err(|e| format!("cannot watch files: {e}"))?;
-    watcher.watch(dir, RecursiveMode::Recursive).map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    for e in &manifest.exercises {
+        let src = dir.join(&e.name).join("src");
+        watcher
+            .watch(&src, RecursiveMode::Recursive)
+            .map_err(|err| format!("cannot watch {}: {err}", src.display()))?;
+    }
+    verify(None);
     loop {
-        verify();
-        println!("watching {} for changes (Ctrl-C to stop)", dir.display());
-        // Wait for a change to a source file, then let a burst of saves settle.
+        if !json {
+            println!("watching the exercises' sources in {} (Ctrl-C to stop)", dir.display());
+        }
+        // Wait for a change to a Rust source, then let a burst of saves settle.
+        let mut changed: Vec<String> = Vec::new();
         loop {
             let event = rx.recv().map_err(|e| e.to_string())?;
-            if let Ok(ev) = event
-                && ev.paths.iter().any(|p| {
-                    p.extension().is_some_and(|x| x == "rs" || x == "toml")
-                        && !p.components().any(|c| c.as_os_str() == "target")
-                })
-            {
+            if let Ok(ev) = event {
+                changed.extend(exercises_touched(dir, manifest, &ev.paths));
+            }
+            if !changed.is_empty() {
                 break;
             }
         }
-        while rx.recv_timeout(Duration::from_millis(300)).is_ok() {}
+        while let Ok(event) = rx.recv_timeout(SETTLE) {
+            if let Ok(ev) = event {
+                changed.extend(exercises_touched(dir, manifest, &ev.paths));
+            }
+        }
+        changed.sort();
+        changed.dedup();
+        for name in &changed {
+            verify(Some(name));
+        }
     }
+}
+
+/// The exercises whose Rust sources are among `paths`.
+fn exercises_touched(dir: &Path, manifest: &Manifest, paths: &[std::path::PathBuf]) -> Vec<String> {
+    manifest
+        .exercises
+        .iter()
+        .filter(|e| {
+            let src = dir.join(&e.name).join("src");
+            paths.iter().any(|p| p.starts_with(&src) && p.extension().is_some_and(|x| x == "rs"))
+        })
+        .map(|e| e.name.clone())
+        .collect()
 }

@@ -46,6 +46,7 @@ fn untouched_exercises_are_not_done_and_name_their_todo() {
         let name = name.as_str();
         let (code, v) = verdict(&dir, name, &[]);
         assert_eq!((code, v["verdict"].as_str().unwrap()), (1, "not_done"), "{name}: {v}");
+        assert_eq!(v["format_version"], 1);
         assert!(reasons(&v).contains("src/main.rs:") && reasons(&v).contains("TODO"), "{name}: {}", reasons(&v));
     }
     // Without a name: course order, stopping at the first not done.
@@ -55,6 +56,20 @@ fn untouched_exercises_are_not_done_and_name_their_todo() {
         out.contains("NOT DONE YET") && out.contains("01_sequential") && !out.contains("03_two_processes (seed"),
         "{out}"
     );
+    assert!(out.contains("0 of 8 exercises passed; next: `checker verify 01`"), "{out}");
+    // Run by `cargo run`, the next step is said in that form.
+    let out = Command::cargo_bin("checker")
+        .unwrap()
+        .env("CARGO_PKG_NAME", "checker")
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("check  cargo run -p checker -- verify 01"));
+    // A bare checker says where the learner stands.
+    let (code, status) = checker(&dir, &[]);
+    assert_eq!(code, 0);
+    assert!(status.contains("0 of 8 passed") && status.contains("check  checker verify 01"), "{status}");
 }
 
 #[test]
@@ -69,6 +84,14 @@ fn course_order_stops_at_the_first_exercise_not_done() {
         let (_, list) = checker(&dir, &["list"]);
         assert!(list.lines().any(|l| l.starts_with("01_sequential") && l.ends_with("passed")), "{list}");
         assert!(list.lines().any(|l| l.starts_with("04_process_loop") && l.ends_with("to do")), "{list}");
+        // Under --json, an exercise passed before is an object too, marked skipped.
+        let (_, out) = checker(&dir, &["verify", "--json", "--seed", "3"]);
+        let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            (first["exercise"].as_str(), first["skipped"].as_bool()),
+            (Some("01_sequential"), Some(true)),
+            "{out}"
+        );
     }
 }
 
@@ -184,6 +207,11 @@ fn usage_errors_exit_with_2() {
     let dir = repo().join("exercises");
     let (code, _) = checker(&dir, &["verify", "99_nothing"]);
     assert_eq!(code, 2);
+    // Under --json, an error is a JSON object too.
+    let (code, out) = checker(&dir, &["verify", "99_nothing", "--json"]);
+    assert_eq!(code, 2);
+    let error: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(error["error"].as_str().unwrap().contains("no exercise called '99_nothing'"), "{error}");
     let out = Command::cargo_bin("checker").unwrap().args(["--dir", "/nonexistent", "list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/manifest.toml"));
@@ -200,6 +228,10 @@ fn hint_and_list_speak_of_every_exercise() {
     assert!(code_hint.contains("pool.map(task_with, sleeps)"), "{code_hint}");
     let (_, list) = checker(&dir, &["list"]);
     assert_eq!(list.lines().count(), 8, "{list}");
+    let (_, list) = checker(&dir, &["list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(list.trim()).unwrap();
+    assert_eq!(list["format_version"], 1);
+    assert_eq!(list["exercises"].as_array().unwrap().len(), 8);
 }
 
 #[test]

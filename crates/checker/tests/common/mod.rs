@@ -80,6 +80,8 @@ pub fn checker(dir: &Path, args: &[&str]) -> (i32, String) {
         .unwrap()
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("PARLAB_TRACE")
+        // As a learner runs it from a shell (cargo sets this for `cargo run`).
+        .env_remove("CARGO_PKG_NAME")
         .arg("--dir")
         .arg(dir)
         .args(args)

@@ -1,0 +1,85 @@
+//! The command line: what a learner (or a classroom's workflow) can ask for.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "checker",
+    version,
+    about = "Grades the parlab exercises: right answer, really parallel, really faster",
+    after_help = "With no command: where you stand, and what to do next."
+)]
+pub struct Cli {
+    /// The exercises folder (holds manifest.toml); found from the current folder upwards if left out.
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
+    /// Machine-readable output: one JSON object per exercise (schema in the README), errors too.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Grade one exercise, or all in course order up to the first that is not done.
+    Verify {
+        /// "3", "03" or "03_two_processes".
+        exercise: Option<String>,
+        #[command(flatten)]
+        grading: Grading,
+    },
+    /// Show every exercise and whether it passed.
+    List,
+    /// Show the hint of an exercise (the first not passed if none is named).
+    Hint {
+        exercise: Option<String>,
+        /// Show the key lines of code too.
+        #[arg(long)]
+        code: bool,
+    },
+    /// Put the starter code of an exercise back, keeping your file as a backup.
+    Reset { exercise: String },
+    /// Grade again whenever an exercise's source is saved.
+    Watch {
+        exercise: Option<String>,
+        #[command(flatten)]
+        grading: Grading,
+    },
+    /// (internal) run the sequential reference for the baseline: input on stdin, answer on stdout
+    #[command(hide = true)]
+    Baseline { exercise: String },
+    /// (internal) write every starter under OUT, or check that the exercises folder holds them
+    #[command(hide = true)]
+    Starters {
+        #[arg(long)]
+        write: Option<PathBuf>,
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(clap::Args, Clone)]
+pub struct Grading {
+    /// Replay the inputs of an earlier run.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Seconds a run may take before it is stopped.
+    #[arg(long, default_value_t = 20.0)]
+    pub timeout: f64,
+    /// Real seconds per course second (sleeps are scaled to this).
+    #[arg(long, default_value_t = 0.05)]
+    pub time_scale: f64,
+    /// What an inconclusive verdict (a machine too busy to judge speed) counts as in the exit
+    /// code: itself (3), a pass (0) or a failure (1). The verdict printed stays "inconclusive".
+    #[arg(long, value_enum, default_value_t = InconclusiveAs::Inconclusive)]
+    pub inconclusive: InconclusiveAs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InconclusiveAs {
+    Inconclusive,
+    Pass,
+    Fail,
+}

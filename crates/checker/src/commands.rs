@@ -1,0 +1,235 @@
+//! What each command does, once the course is found: verify (and watch),
+//! the learner's status, the list, hints, reset, and the hidden starters.
+
+use crate::cli::InconclusiveAs;
+use crate::course::{chapter_of, current, invocation};
+use crate::manifest::{Exercise, Manifest};
+use crate::progress::Progress;
+use crate::starters;
+use crate::verdict::{FORMAT_VERSION, Status, Verdict};
+use crate::verify;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Verifies one exercise, or every one in course order up to the first not
+/// done; returns the exit code.
+pub fn verify(
+    manifest: &Manifest,
+    exercise: Option<&str>,
+    opts: &verify::Options,
+    json: bool,
+    inconclusive_as: InconclusiveAs,
+) -> i32 {
+    let mut progress = Progress::load(&opts.dir);
+    let chosen: Vec<&Exercise> = match exercise {
+        Some(name) => match manifest.find(name) {
+            Ok(e) => vec![e],
+            Err(e) => return usage_error(json, &e),
+        },
+        None => manifest.exercises.iter().collect(),
+    };
+    let all = exercise.is_none();
+    let mut passed = 0;
+    let mut code = 0;
+    for ex in &chosen {
+        let v = if all && progress.passed_unchanged(&opts.dir, &ex.name) {
+            Verdict::skipped(&ex.name)
+        } else {
+            let mut v = verify::verify(ex, opts);
+            verify::progress_done(opts);
+            progress.record(&opts.dir, &ex.name, v.verdict == Status::Passed);
+            v.next = Some(next_step(manifest, &opts.dir, ex, &v));
+            v
+        };
+        if json {
+            println!("{}", v.json());
+        } else if v.skipped {
+            println!("passed before, unchanged: {}", ex.name);
+        } else {
+            let _ = write!(anstream::stdout(), "{}", v.text());
+        }
+        if v.verdict == Status::Passed {
+            passed += 1;
+        } else {
+            code = exit_code(v.verdict, inconclusive_as);
+            break;
+        }
+    }
+    if all && !json {
+        let next = match current(manifest, &opts.dir, &progress) {
+            Some(e) => format!("next: `{} verify {}` ({})", invocation(), e.number(), e.title),
+            None => "every exercise passed: well done".to_string(),
+        };
+        println!("{passed} of {} exercises passed; {next}", manifest.exercises.len());
+    }
+    code
+}
+
+/// The exit code of a verdict, an inconclusive one counted as asked.
+pub fn exit_code(status: Status, inconclusive_as: InconclusiveAs) -> i32 {
+    match (status, inconclusive_as) {
+        (Status::Inconclusive, InconclusiveAs::Pass) => 0,
+        (Status::Inconclusive, InconclusiveAs::Fail) => 1,
+        _ => status.exit_code(),
+    }
+}
+
+/// What to do after this verdict, in the form the learner runs the checker.
+fn next_step(manifest: &Manifest, dir: &Path, ex: &Exercise, v: &Verdict) -> String {
+    let me = invocation();
+    let following = manifest.exercises.iter().skip_while(|e| e.name != ex.name).nth(1);
+    match (v.verdict, following) {
+        (Status::Passed, Some(n)) => {
+            format!("`{me} verify {}`: {} (chapter {})", n.number(), n.title, chapter_of(dir, &n.name))
+        }
+        (Status::Passed, None) => "that was the last exercise: well done".into(),
+        (Status::Inconclusive, _) => {
+            format!("run `{me} verify {} --seed {}` again when the machine is quieter", ex.number(), v.seed)
+        }
+        _ => format!("read {}, or `{me} hint {}`", chapter_of(dir, &ex.name), ex.number()),
+    }
+}
+
+/// A usage error: said on stderr, or as a JSON object under `--json`; exit code 2.
+pub fn usage_error(json: bool, message: &str) -> i32 {
+    if json {
+        println!("{}", json!({"format_version": FORMAT_VERSION, "error": message}));
+    } else {
+        let _ = writeln!(anstream::stderr(), "checker: {message}");
+    }
+    2
+}
+
+/// Where each exercise stands: (exercise, "passed" | "changed" | "to_do").
+fn statuses<'m>(manifest: &'m Manifest, dir: &Path, progress: &Progress) -> Vec<(&'m Exercise, &'static str)> {
+    manifest
+        .exercises
+        .iter()
+        .map(|e| {
+            let s = if progress.passed_unchanged(dir, &e.name) {
+                "passed"
+            } else if progress.is_passed(&e.name) {
+                "changed"
+            } else {
+                "to_do"
+            };
+            (e, s)
+        })
+        .collect()
+}
+
+/// `checker list`.
+pub fn list(manifest: &Manifest, dir: &Path, json: bool) -> i32 {
+    let progress = Progress::load(dir);
+    let rows = statuses(manifest, dir, &progress);
+    if json {
+        let exercises: Vec<_> =
+            rows.iter().map(|(e, s)| json!({"exercise": e.name, "title": e.title, "status": s})).collect();
+        let next = current(manifest, dir, &progress).map(|e| e.name.clone());
+        println!("{}", json!({"format_version": FORMAT_VERSION, "exercises": exercises, "current": next}));
+        return 0;
+    }
+    let mut out = anstream::stdout();
+    for (e, s) in rows {
+        let mark = match s {
+            "passed" => "passed",
+            "changed" => "passed, changed since",
+            _ => "to do",
+        };
+        let _ = writeln!(out, "{:<22} {:<32} {mark}", e.name, e.title);
+    }
+    0
+}
+
+/// A bare `checker`: where the learner stands and what to do next.
+pub fn status(manifest: &Manifest, dir: &Path, json: bool) -> i32 {
+    if json {
+        return list(manifest, dir, true);
+    }
+    let progress = Progress::load(dir);
+    let rows = statuses(manifest, dir, &progress);
+    let passed = rows.iter().filter(|(_, s)| *s == "passed").count();
+    println!("parlab exercises in {}: {passed} of {} passed", dir.display(), rows.len());
+    list(manifest, dir, false);
+    let me = invocation();
+    match current(manifest, dir, &progress) {
+        Some(e) => {
+            println!("\nNext: {} ({}), in {}", e.name, e.title, dir.join(&e.name).join("src/main.rs").display());
+            println!("  read   {}", chapter_of(dir, &e.name));
+            println!("  check  {me} verify {}", e.number());
+            println!("  stuck  {me} hint {}", e.number());
+        }
+        None => println!("\nEvery exercise passed: well done."),
+    }
+    0
+}
+
+/// `checker hint [EXERCISE] [--code]`.
+pub fn hint(manifest: &Manifest, dir: &Path, exercise: Option<&str>, code: bool) -> Result<i32, String> {
+    let progress = Progress::load(dir);
+    let e = match exercise {
+        Some(name) => manifest.find(name)?,
+        None => current(manifest, dir, &progress).unwrap_or(&manifest.exercises[manifest.exercises.len() - 1]),
+    };
+    println!("{} ({}):\n{}", e.name, e.title, e.hint.trim());
+    if code {
+        println!("\nThe key lines:\n");
+        for line in e.hint_code.trim().lines() {
+            println!("    {line}");
+        }
+    } else {
+        println!("\nStill stuck? `{} hint {} --code` shows the key lines.", invocation(), e.number());
+    }
+    println!("Chapter: {}", chapter_of(dir, &e.name));
+    Ok(0)
+}
+
+/// `checker reset EXERCISE`: restores the starter (derived from the embedded
+/// solution), keeping the learner's file as `main.rs.N.bak` when it differs.
+pub fn reset(manifest: &Manifest, dir: &Path, exercise: &str) -> Result<i32, String> {
+    let name = &manifest.find(exercise)?.name;
+    let file = dir.join(name).join("src/main.rs");
+    let starter = starters::starter(name)?;
+    let mut backup: Option<PathBuf> = None;
+    if let Ok(current) = std::fs::read_to_string(&file)
+        && current != starter
+    {
+        let path =
+            (1..).map(|n| file.with_extension(format!("rs.{n}.bak"))).find(|p| !p.exists()).expect("a free name");
+        std::fs::write(&path, current).map_err(|e| format!("cannot keep your code in {}: {e}", path.display()))?;
+        backup = Some(path);
+    }
+    std::fs::create_dir_all(file.parent().expect("a parent")).map_err(|e| e.to_string())?;
+    std::fs::write(&file, starter).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    println!("{name}: starter code restored in {}", file.display());
+    if let Some(b) = backup {
+        println!("your code was kept in {}", b.display());
+    }
+    Ok(0)
+}
+
+/// The hidden `starters` command: lays out pristine starters (for tests), or
+/// checks that the exercises folder holds them (for CI, on a fresh clone).
+pub fn starters(dir: &Path, manifest: &Manifest, write: Option<&Path>, check: bool) -> Result<i32, String> {
+    let mut differ = Vec::new();
+    for e in &manifest.exercises {
+        let starter = starters::starter(&e.name)?;
+        if let Some(out) = write {
+            let file = out.join(&e.name).join("src/main.rs");
+            std::fs::create_dir_all(file.parent().expect("a parent"))
+                .and_then(|_| std::fs::write(&file, &starter))
+                .map_err(|err| format!("cannot write {}: {err}", file.display()))?;
+        }
+        if check && std::fs::read_to_string(dir.join(&e.name).join("src/main.rs")).ok().as_deref() != Some(&*starter) {
+            differ.push(e.name.clone());
+        }
+    }
+    if !differ.is_empty() {
+        return Err(format!(
+            "these starters differ from their solutions' (checker reset fixes them): {}",
+            differ.join(", ")
+        ));
+    }
+    Ok(0)
+}
