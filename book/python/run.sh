@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the Python twins of the book's chapters and writes what each prints to
+# book/python/output/NAME.txt, after a first line naming the Python and the
+# CPUs it ran with. Unbuffered, so the lines come in the order a terminal
+# shows them.
+#
+# With no argument it runs the scripts that sleep or do next to nothing (about
+# fifteen seconds in all). 07 and 08 keep every CPU busy: name them to run
+# them, on a machine nothing else is measuring on.
+set -euo pipefail
+cd "$(dirname "$0")"
+python=${PYTHON:-python3}
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+    names=(01_sequential 03_two_processes 03_two_processes_queue 04_process_loop
+           05_pool 06_as_completed 10_isolation)
+fi
+header=$("$python" -c 'import os, platform
+print(f"# Python {platform.python_version()} on {platform.system()}"
+      f" {platform.machine()}, os.cpu_count() = {os.cpu_count()}")')
+mkdir -p output
+for name in "${names[@]}"; do
+    echo "running $name.py" >&2
+    { echo "$header"; PYTHONUNBUFFERED=1 "$python" "$name.py" 2>&1; } >"output/$name.txt"
+done
