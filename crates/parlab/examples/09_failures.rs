@@ -15,7 +15,7 @@ fn divide(x: u32) -> u32 {
 /// A panic is caught in the worker: that task fails, the pool goes on.
 fn a_task_panics(pool: &ProcessPool) -> parlab::Result<()> {
     let tasks: Vec<_> = [4, 5, 6, 3].into_iter().map(|x| pool.submit(divide, x)).collect::<Result<_, _>>()?;
-    let results: Vec<parlab::Result<u32>> = tasks.into_iter().map(|task| task.wait()).collect();
+    let results: Vec<parlab::Result<u32>> = tasks.into_iter().map(|task| task.join()).collect();
     for result in results {
         match result {
             Ok(v) => println!("ok: {v}"),

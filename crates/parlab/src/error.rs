@@ -4,13 +4,32 @@ use serde::{Deserialize, Serialize};
 
 /// What can go wrong while running tasks. New kinds of failure may be
 /// added: match with a `_` arm.
+///
+/// A panic in a task comes back as a value, whatever ran it:
+///
+/// ```
+/// use parlab::{Error, ProcessPool};
+///
+/// fn halve(x: u32) -> u32 {
+///     assert!(x % 2 == 0, "{x} is odd");
+///     x / 2
+/// }
+///
+/// let pool = ProcessPool::new(2).unwrap();
+/// match pool.map(halve, [4, 3]) {
+///     Err(Error::Panicked { message }) => assert_eq!(message, "3 is odd"),
+///     other => panic!("expected a panic, got {other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The operating system refused something (fork, pipe, wait, kill).
     #[error("{what} failed: {source}")]
     Os {
+        /// The call that failed (`"fork"`, `"pipe"`, `"waitpid"`, ...).
         what: &'static str,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
@@ -23,21 +42,33 @@ pub enum Error {
          it, a test harness), or use parlab::ThreadPool for this work"
     )]
     MultiThreaded {
+        /// Threads in this process, the calling one included.
         threads: usize,
         /// The threads' names, as the kernel knows them.
         names: String,
     },
     /// A task panicked; the message is the panic's.
     #[error("task panicked: {message}")]
-    Panicked { message: String },
+    Panicked {
+        /// What the task panicked with.
+        message: String,
+    },
     /// A child process ended without sending its result.
     #[error("process {pid} {how} before sending its result")]
-    ChildDied { pid: i32, how: ExitHow },
+    ChildDied {
+        /// The child's process id.
+        pid: i32,
+        /// How it ended.
+        how: ExitHow,
+    },
     /// A pool worker died: every pending task gets this, and the pool takes no more.
     #[error("broken pool: worker {worker} (pid {pid}) {how} {doing}; every pending task was cancelled")]
     BrokenPool {
+        /// The worker's number in its pool.
         worker: usize,
+        /// The worker's process id.
         pid: i32,
+        /// How it ended.
         how: ExitHow,
         /// "while running a task" or "while idle".
         doing: &'static str,
@@ -45,6 +76,12 @@ pub enum Error {
     /// The pool was shut down before this task could run.
     #[error("the pool was shut down before this task ran")]
     Cancelled,
+    /// A process was joined twice: the first join took its result.
+    #[error("process {pid} was already joined: the first join took its result")]
+    AlreadyJoined {
+        /// The process's id.
+        pid: i32,
+    },
     /// A value could not be encoded or decoded on its way between processes.
     #[error("could not send a value between processes: {0}")]
     Codec(String),
@@ -53,10 +90,30 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
-/// Shorthand used across the crate.
+/// Shorthand used across the crate: every fallible call of the engine
+/// returns it, so `?` carries its errors through a learner's own functions.
+///
+/// ```
+/// use parlab::{ProcessPool, workloads::count_primes};
+///
+/// /// Primes below 1000, counted by two processes.
+/// fn primes() -> parlab::Result<u64> {
+///     let pool = ProcessPool::new(2)?;
+///     Ok(pool.map(count_primes, [(0, 500), (500, 1000)])?.iter().sum())
+/// }
+///
+/// assert_eq!(primes().unwrap(), 168);
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// How a process ended, in words a learner can act on.
+///
+/// ```
+/// use parlab::ExitHow;
+///
+/// assert_eq!(ExitHow::Code(3).to_string(), "exited with code 3");
+/// assert_eq!(ExitHow::Signal("SIGKILL".into()).to_string(), "was killed by SIGKILL");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExitHow {
     /// Exited on its own with this code.

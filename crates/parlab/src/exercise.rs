@@ -12,9 +12,34 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::fmt::Debug;
 use std::time::Instant;
 
-/// Environment variable: a JSON file holding the input.
+/// Environment variable: a JSON file holding the input. The checker sets it
+/// and [`ANSWER_ENV`], so that it chooses the input and reads the answer
+/// without parsing what the program prints:
+///
+/// ```
+/// use parlab::exercise::{ANSWER_ENV, INPUT_ENV, run};
+///
+/// fn solve(limit: u64) -> parlab::Result<u64> {
+///     Ok(parlab::workloads::count_primes((0, limit)))
+/// }
+///
+/// let dir = std::env::temp_dir();
+/// let input = dir.join(format!("parlab-doc-input-{}.json", std::process::id()));
+/// let answer = dir.join(format!("parlab-doc-answer-{}.json", std::process::id()));
+/// std::fs::write(&input, "100").unwrap();
+/// // SAFETY: no other thread runs yet.
+/// unsafe {
+///     std::env::set_var(INPUT_ENV, &input);
+///     std::env::set_var(ANSWER_ENV, &answer);
+/// }
+/// run(1000, solve); // solves for 100, the checker's input, not the default 1000
+/// assert_eq!(std::fs::read_to_string(&answer).unwrap(), "25");
+/// # std::fs::remove_file(&input).unwrap();
+/// # std::fs::remove_file(&answer).unwrap();
+/// ```
 pub const INPUT_ENV: &str = "PARLAB_INPUT";
-/// Environment variable: the file where the answer is written as JSON.
+/// Environment variable: the file where the answer is written as JSON (see
+/// [`INPUT_ENV`] for the two at work).
 pub const ANSWER_ENV: &str = "PARLAB_ANSWER";
 
 /// The key of the object written instead of an answer when `solve` reached a
@@ -25,6 +50,23 @@ pub const NOT_DONE_KEY: &str = "not_done";
 /// Runs `solve` on the checker's input (or `default_input`) and reports the answer.
 ///
 /// Exits with code 1 and the error's message if `solve` returns an error.
+///
+/// An exercise's whole `main`:
+///
+/// ```
+/// use parlab::{ProcessPool, workloads::{count_primes, split_range}};
+///
+/// /// The learner's part: count the primes below `limit` on two processes.
+/// fn solve(limit: u64) -> parlab::Result<u64> {
+///     let pool = ProcessPool::new(2)?;
+///     Ok(pool.map(count_primes, split_range(limit, 2))?.iter().sum())
+/// }
+///
+/// fn main() {
+///     // By hand, this prints the input, the answer, the time and a timeline.
+///     parlab::exercise::run(1000, solve);
+/// }
+/// ```
 pub fn run<I, O>(default_input: I, solve: fn(I) -> crate::Result<O>)
 where
     I: DeserializeOwned + Debug,

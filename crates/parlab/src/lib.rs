@@ -8,10 +8,12 @@
 //! processes. A [`Trace`] sums a run up (wall time, speedup, efficiency, CPU
 //! time) and draws itself as a [timeline] in the terminal or as SVG.
 //!
-//! ```no_run
+//! ```
 //! use parlab::{ProcessPool, Recorder, timeline, workloads::task_with};
 //!
 //! # fn main() -> parlab::Result<()> {
+//! # // SAFETY: no other thread runs yet, and nothing read the scale before.
+//! # unsafe { std::env::set_var(parlab::workloads::TIME_SCALE_ENV, "0.005") };
 //! let pool = ProcessPool::new(3)?;
 //! let run = Recorder::start("three sleeps on three processes");
 //! let slept = pool.map(task_with, [3.0, 1.0, 2.0])?;
@@ -35,8 +37,11 @@
 //! A panic in a task, a child killed by a signal, a pool worker that died:
 //! each comes back as an [`Error`] naming what happened; nothing hangs.
 
+#![warn(missing_docs)]
+
 pub mod clock;
 pub mod error;
+mod executor;
 pub mod exercise;
 pub mod fork;
 mod os;
@@ -52,9 +57,10 @@ mod wire;
 pub mod workloads;
 
 pub use error::{Error, ExitHow, Result};
-pub use pool::{AsCompleted, PoolTask, ProcessPool, Shutdown};
+pub use executor::{Completed, Executor, Payload, Task};
+pub use pool::{ProcessPool, Shutdown};
 pub use process::Process;
 pub use sequential::Sequential;
 pub use sys::{CpuTime, Cpus};
-pub use threads::{ThreadPool, ThreadTask};
+pub use threads::ThreadPool;
 pub use trace::{Recorder, Span, Summary, Trace};

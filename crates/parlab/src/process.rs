@@ -96,10 +96,10 @@ impl<R: DeserializeOwned> Process<R> {
 
     /// Waits for the child and returns its value.
     ///
-    /// Calling it again returns [`Error::Cancelled`]: the value was taken.
+    /// Calling it again returns [`Error::AlreadyJoined`]: the value was taken.
     pub fn join(&mut self) -> Result<R> {
         self.wait_until(None)?;
-        self.outcome.take().unwrap_or(Err(Error::Cancelled))
+        self.outcome.take().unwrap_or(Err(Error::AlreadyJoined { pid: self.pid.as_raw() }))
     }
 
     /// Waits at most `timeout`; `Ok(None)` if the child is still running.
@@ -107,7 +107,7 @@ impl<R: DeserializeOwned> Process<R> {
         if !self.wait_until(Some(Instant::now() + timeout))? {
             return Ok(None);
         }
-        self.outcome.take().unwrap_or(Err(Error::Cancelled)).map(Some)
+        self.outcome.take().unwrap_or(Err(Error::AlreadyJoined { pid: self.pid.as_raw() })).map(Some)
     }
 
     /// Whether the child is still running.

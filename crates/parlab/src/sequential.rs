@@ -3,6 +3,7 @@
 
 use crate::error::panic_message;
 use crate::error::{Error, Result};
+use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
 use crate::trace::Span;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -14,6 +15,7 @@ pub struct Sequential {
 }
 
 impl Sequential {
+    /// A runner with no task run yet.
     pub fn new() -> Sequential {
         Sequential::default()
     }
@@ -29,6 +31,24 @@ impl Sequential {
         inputs.into_iter().enumerate().map(|(i, a)| self.run_indexed(f, a, i)).collect()
     }
 
+    /// Runs `f(arg)` now; the handle holds its result.
+    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Task<'_, R> {
+        let index = self.spans.borrow().len();
+        Task::new(TaskKind::Done(self.run_indexed(f, arg, index)))
+    }
+
+    /// Runs `f` on every input in order, then yields `(index, result)` in
+    /// that order, which is the order they finished in.
+    pub fn as_completed<'s, A, R: 's>(
+        &'s self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+    ) -> Completed<'s, R> {
+        let results: Vec<(usize, Result<R>)> =
+            inputs.into_iter().enumerate().map(|(i, a)| (i, self.run_indexed(f, a, i))).collect();
+        Completed::new(results.into_iter())
+    }
+
     /// Spans of every task run so far, taken out.
     pub fn take_spans(&self) -> Vec<Span> {
         std::mem::take(&mut self.spans.borrow_mut())
@@ -38,5 +58,32 @@ impl Sequential {
         let (value, span) = Span::measure(index, 0, || catch_unwind(AssertUnwindSafe(|| f(arg))));
         self.spans.borrow_mut().push(span);
         value.map_err(|p| Error::Panicked { message: panic_message(&*p) })
+    }
+}
+
+impl Executor for crate::Sequential {
+    fn map_chunked<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+        _chunk_size: usize,
+    ) -> Result<Vec<R>> {
+        Sequential::map(self, f, inputs)
+    }
+
+    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>> {
+        Ok(Sequential::submit(self, f, arg))
+    }
+
+    fn as_completed<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+    ) -> Result<Completed<'_, R>> {
+        Ok(Sequential::as_completed(self, f, inputs))
+    }
+
+    fn take_spans(&self) -> Vec<Span> {
+        Sequential::take_spans(self)
     }
 }

@@ -66,6 +66,16 @@ pub fn anonymous_file() -> std::io::Result<std::fs::File> {
 }
 
 /// Where the usable CPU count comes from: cores, affinity and cgroup quota.
+/// A container or `taskset` often allows fewer CPUs than the machine has, and
+/// more workers than usable CPUs cannot make CPU-bound work faster.
+///
+/// ```
+/// use parlab::Cpus;
+///
+/// let cpus = Cpus::detect();
+/// assert!(cpus.usable >= 1 && cpus.usable <= cpus.online);
+/// println!("{}", cpus.explain());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cpus {
     /// CPUs the machine has online.
@@ -79,7 +89,14 @@ pub struct Cpus {
 }
 
 impl Cpus {
-    /// Reads the CPU budget of this process now.
+    /// Reads the CPU budget of this process now (it can change while it runs).
+    ///
+    /// ```
+    /// let cpus = parlab::Cpus::detect();
+    /// if let Some(mask) = cpus.affinity {
+    ///     assert!(cpus.usable <= mask);
+    /// }
+    /// ```
     pub fn detect() -> Cpus {
         let online = online_cpus();
         let affinity = affinity_cpus();
@@ -92,6 +109,16 @@ impl Cpus {
     }
 
     /// One line that explains the number, for verdicts and the book.
+    ///
+    /// ```
+    /// use parlab::Cpus;
+    ///
+    /// let cpus = Cpus { online: 8, affinity: Some(4), quota: Some(2.5), usable: 3 };
+    /// assert_eq!(
+    ///     cpus.explain(),
+    ///     "3 usable CPU(s): 8 online, 4 in this process's affinity mask, cgroup quota 2.50 CPU"
+    /// );
+    /// ```
     pub fn explain(&self) -> String {
         let mut s = format!("{} usable CPU(s): {} online", self.usable, self.online);
         if let Some(a) = self.affinity {
@@ -146,14 +173,33 @@ fn cgroup_quota() -> Option<f64> {
 }
 
 /// CPU time (user + system) used so far by this process and by its reaped children.
+/// Set against wall time, it tells work that computed from work that waited.
+///
+/// ```
+/// use parlab::CpuTime;
+///
+/// let before = CpuTime::now();
+/// let primes = parlab::workloads::count_primes((0, 20_000));
+/// let used = CpuTime::now().since(&before);
+/// assert_eq!(primes, 2262);
+/// println!("{primes} primes in {:?} of CPU", used.own);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CpuTime {
+    /// Used by this process, every thread included.
     pub own: Duration,
+    /// Used by the children this process has reaped (and by the descendants
+    /// they reaped): a child still running counts nothing yet.
     pub children: Duration,
 }
 
 impl CpuTime {
     /// Reads `getrusage` for self and for children.
+    ///
+    /// ```
+    /// let cpu = parlab::CpuTime::now();
+    /// assert!(cpu.own > std::time::Duration::ZERO);
+    /// ```
     pub fn now() -> CpuTime {
         use nix::sys::resource::{UsageWho, getrusage};
         let total = |who| getrusage(who).map(|u| tv(u.user_time()) + tv(u.system_time())).unwrap_or_default();
@@ -161,6 +207,16 @@ impl CpuTime {
     }
 
     /// CPU time spent between `earlier` and `self`.
+    ///
+    /// ```
+    /// use parlab::CpuTime;
+    /// use std::time::Duration;
+    ///
+    /// let earlier = CpuTime { own: Duration::from_millis(10), children: Duration::ZERO };
+    /// let later = CpuTime { own: Duration::from_millis(25), children: Duration::from_millis(40) };
+    /// let spent = later.since(&earlier);
+    /// assert_eq!((spent.own, spent.children), (Duration::from_millis(15), Duration::from_millis(40)));
+    /// ```
     pub fn since(&self, earlier: &CpuTime) -> CpuTime {
         CpuTime { own: self.own.saturating_sub(earlier.own), children: self.children.saturating_sub(earlier.children) }
     }

@@ -8,11 +8,12 @@
 
 use crate::error::panic_message;
 use crate::error::{Error, Result};
+use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
 use crate::trace::Span;
 use rayon::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
 
 /// A fixed set of worker threads.
@@ -48,8 +49,8 @@ impl ThreadPool {
         std::mem::take(&mut self.spans.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Queues `f(arg)` and returns a handle to wait for its result.
-    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<ThreadTask<R>>
+    /// Queues `f(arg)` and returns a handle to join it.
+    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>>
     where
         A: Send + 'static,
         R: Send + 'static,
@@ -60,7 +61,7 @@ impl ThreadPool {
         self.pool.spawn(move || {
             let _ = tx.send(run_one(f, arg, index, &spans));
         });
-        Ok(ThreadTask { rx })
+        Ok(Task::new(TaskKind::Thread(rx)))
     }
 
     /// Runs `f` on every input; results in input order, the first failure (in
@@ -112,11 +113,7 @@ impl ThreadPool {
     }
 
     /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
-    pub fn as_completed<A, R>(
-        &self,
-        f: fn(A) -> R,
-        inputs: impl IntoIterator<Item = A>,
-    ) -> Result<impl Iterator<Item = (usize, Result<R>)>>
+    pub fn as_completed<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<Completed<'_, R>>
     where
         A: Send + 'static,
         R: Send + 'static,
@@ -128,7 +125,7 @@ impl ThreadPool {
                 let _ = tx.send((i, run_one(f, a, i, &spans)));
             });
         }
-        Ok(rx.into_iter())
+        Ok(Completed::new(rx.into_iter()))
     }
 }
 
@@ -151,14 +148,29 @@ fn run_chunk<A, R>(f: fn(A) -> R, chunk: Vec<A>, first: usize, spans: &Mutex<Vec
     results
 }
 
-/// A submitted task; [`ThreadTask::wait`] returns its result.
-pub struct ThreadTask<R> {
-    rx: Receiver<Result<R>>,
-}
+impl Executor for crate::ThreadPool {
+    fn map_chunked<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+        chunk_size: usize,
+    ) -> Result<Vec<R>> {
+        ThreadPool::map_chunked(self, f, inputs, chunk_size)
+    }
 
-impl<R> ThreadTask<R> {
-    /// Waits for the task and returns its value, or why it has none.
-    pub fn wait(self) -> Result<R> {
-        self.rx.recv().unwrap_or(Err(Error::Cancelled))
+    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>> {
+        ThreadPool::submit(self, f, arg)
+    }
+
+    fn as_completed<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+    ) -> Result<Completed<'_, R>> {
+        ThreadPool::as_completed(self, f, inputs)
+    }
+
+    fn take_spans(&self) -> Vec<Span> {
+        ThreadPool::take_spans(self)
     }
 }

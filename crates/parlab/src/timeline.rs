@@ -2,6 +2,30 @@
 //! of a thread pool), one bar per task, a time axis underneath. Text for the
 //! terminal (coloured only on a terminal, `NO_COLOR` honoured) and SVG for
 //! the book.
+//!
+//! ```
+//! use parlab::{Span, Trace, timeline};
+//!
+//! let span = |index, pid, start_ns, end_ns| {
+//!     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+//! };
+//! let s = 1_000_000_000; // a second, in nanoseconds
+//! let spans = vec![span(0, 7, 0, 2 * s), span(1, 8, 0, s), span(2, 8, s, 2 * s)];
+//! let trace = Trace::from_spans("three tasks on two processes", spans);
+//! timeline::print(&trace);
+//! ```
+//!
+//! prints (in colour on a terminal):
+//!
+//! ```text
+//! three tasks on two processes  (3 tasks, wall 2.00 s)
+//! pid 7 |0===========================================================|
+//! pid 8 |1#############################2=============================|
+//!       +              +              +              +              +
+//!       0 s            500.0 ms       1.00 s         1.50 s         2.00 s
+//! 3 tasks in 2 process(es), 2 lane(s): wall 2.000 s, task time 4.000 s
+//! speedup 2.00x, efficiency 100%, CPU: parent 0.000 s, children 0.000 s
+//! ```
 
 use crate::trace::{Span, Trace};
 use anstyle::{AnsiColor, Style};
@@ -20,12 +44,33 @@ const PALETTE: [(AnsiColor, &str); 6] = [
 /// Characters that fill bars, alternating so that touching bars stay apart without colour.
 const FILL: [char; 2] = ['=', '#'];
 
-/// Environment variable: a folder where [`print`] also saves each timeline as
+/// Environment variable: a folder where [`print()`] also saves each timeline as
 /// SVG (named after the trace's title). The book's pictures are made this way.
+///
+/// ```
+/// use parlab::{Recorder, timeline};
+///
+/// let dir = std::env::temp_dir().join(format!("parlab-doc-svg-{}", std::process::id()));
+/// // SAFETY: no other thread runs yet.
+/// unsafe { std::env::set_var(timeline::SVG_DIR_ENV, &dir) };
+/// timeline::print(&Recorder::start("An empty run").finish(Vec::new()));
+/// assert!(dir.join("an-empty-run.svg").exists());
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
 pub const SVG_DIR_ENV: &str = "PARLAB_SVG_DIR";
 
 /// Prints the timeline and the summary to stdout (colour only on a terminal),
-/// and saves it as SVG when [`SVG_DIR_ENV`] names a folder.
+/// and saves it as SVG when [`SVG_DIR_ENV`] names a folder. The usual end of
+/// a course example.
+///
+/// ```
+/// use parlab::{Recorder, Sequential, timeline, workloads::count_primes};
+///
+/// let on = Sequential::new();
+/// let run = Recorder::start("primes, one range after another");
+/// on.map(count_primes, [(0, 1000), (1000, 2000)]).unwrap();
+/// timeline::print(&run.finish(on.take_spans()));
+/// ```
 pub fn print(trace: &Trace) {
     use std::io::Write;
     let mut out = anstream::stdout();
@@ -40,6 +85,10 @@ pub fn print(trace: &Trace) {
 }
 
 /// A file name from a title: lower case, words joined by '-'.
+///
+/// ```
+/// assert_eq!(parlab::timeline::file_stem("Three sleeps, on 3 processes!"), "three-sleeps-on-3-processes");
+/// ```
 pub fn file_stem(title: &str) -> String {
     let words: Vec<String> = title
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -51,6 +100,20 @@ pub fn file_stem(title: &str) -> String {
 
 /// The timeline as text, `width` columns for the time axis, with ANSI colours
 /// (strip them with `anstream` when the output is no terminal).
+///
+/// ```
+/// use parlab::{Span, Trace, timeline};
+///
+/// let span = |index, pid, start_ns, end_ns| {
+///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+/// };
+/// let s = 1_000_000_000; // a second, in nanoseconds
+/// let spans = vec![span(0, 7, 0, 2 * s), span(1, 8, 0, s), span(2, 8, s, 2 * s)];
+/// let trace = Trace::from_spans("three tasks on two processes", spans);
+/// let text = timeline::text(&trace, 40);
+/// let rows: Vec<&str> = text.lines().filter(|l| l.contains('|')).collect();
+/// assert!(rows[0].starts_with("pid 7 |") && rows[1].starts_with("pid 8 |"));
+/// ```
 pub fn text(trace: &Trace, width: usize) -> String {
     let width = width.max(10);
     let lanes = trace.lanes();
@@ -112,7 +175,22 @@ pub fn text(trace: &Trace, width: usize) -> String {
     out
 }
 
-/// The timeline as a standalone SVG image.
+/// The timeline as a standalone SVG image: one bar per task, whose tooltip
+/// gives its task, process and length.
+///
+/// ```
+/// use parlab::{Span, Trace, timeline};
+///
+/// let span = |index, pid, start_ns, end_ns| {
+///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+/// };
+/// let s = 1_000_000_000; // a second, in nanoseconds
+/// let spans = vec![span(0, 7, 0, 2 * s), span(1, 8, 0, s), span(2, 8, s, 2 * s)];
+/// let trace = Trace::from_spans("three tasks on two processes", spans);
+/// let svg = timeline::svg(&trace);
+/// assert!(svg.starts_with("<svg"));
+/// assert_eq!(svg.matches("<rect x=").count(), 3);
+/// ```
 pub fn svg(trace: &Trace) -> String {
     let lanes = trace.lanes();
     let (left, top, row_h, plot_w) = (150.0, 44.0, 30.0, 600.0);
@@ -196,7 +274,17 @@ fn lane_name(trace: &Trace, (pid, tid): (i32, i32)) -> String {
     }
 }
 
-/// Seconds as "1.00 s", "12.3 ms" or "45 µs".
+/// Seconds as "1.00 s", "12.3 ms" or "45 µs": three figures at most, for a
+/// timeline's labels.
+///
+/// ```
+/// use parlab::timeline::human;
+///
+/// assert_eq!(human(1.5), "1.50 s");
+/// assert_eq!(human(0.01234), "12.3 ms");
+/// assert_eq!(human(0.000045), "45 µs");
+/// assert_eq!(human(0.0), "0 s");
+/// ```
 pub fn human(secs: f64) -> String {
     if secs == 0.0 {
         "0 s".to_string()

@@ -8,6 +8,16 @@ use crate::sys::CpuTime;
 use serde::{Deserialize, Serialize};
 
 /// One task's run: which task, in which process and thread, from when to when.
+/// The engine records one per task; pools hand theirs over with `take_spans`.
+///
+/// ```
+/// use parlab::Span;
+///
+/// let (sum, span) = Span::measure(0, 0, || (1..=1000u64).sum::<u64>());
+/// assert_eq!(sum, 500_500);
+/// assert_eq!(span.pid, std::process::id() as i32); // it ran here, in this process
+/// assert!(span.start_ns <= span.end_ns);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Span {
     /// The task's position in its input (or the order it was started in).
@@ -22,8 +32,9 @@ pub struct Span {
     /// when tasks were sent in chunks, where timing each would cost more than the task.
     #[serde(default = "one")]
     pub tasks: usize,
-    /// Start and end on the monotonic clock, in nanoseconds.
+    /// Start on the monotonic clock ([`crate::clock::now_ns`]), in nanoseconds.
     pub start_ns: u64,
+    /// End on the same clock, in nanoseconds.
     pub end_ns: u64,
     /// The course seconds a sleeping workload was asked to sleep (before the
     /// time scale), so that a reader can hold the span's length against the
@@ -34,6 +45,14 @@ pub struct Span {
 
 impl Span {
     /// Runs `f`, timing it as task `index` on `worker` in the calling thread.
+    ///
+    /// ```
+    /// use parlab::Span;
+    ///
+    /// let (text, span) = Span::measure(4, 1, || "done");
+    /// assert_eq!(text, "done");
+    /// assert_eq!((span.index, span.worker, span.tasks, span.sleep), (4, 1, 1, None));
+    /// ```
     pub fn measure<R>(index: usize, worker: usize, f: impl FnOnce() -> R) -> (R, Span) {
         let start_ns = now_ns();
         let value = f();
@@ -44,11 +63,29 @@ impl Span {
     }
 
     /// The span's length in seconds.
+    ///
+    /// ```
+    /// use parlab::Span;
+    ///
+    /// let ((), span) = Span::measure(0, 0, || std::thread::sleep(std::time::Duration::from_millis(5)));
+    /// assert!(span.secs() >= 0.005);
+    /// ```
     pub fn secs(&self) -> f64 {
         secs_between(self.start_ns, self.end_ns)
     }
 
-    /// Whether two spans ran at the same time, even partly.
+    /// Whether two spans ran at the same time, even partly. One that starts
+    /// the instant the other ends does not overlap it.
+    ///
+    /// ```
+    /// use parlab::Span;
+    ///
+    /// let ((), a) = Span::measure(0, 0, || ());
+    /// let b = Span { index: 1, start_ns: a.end_ns, end_ns: a.end_ns + 10, ..a.clone() };
+    /// let c = Span { index: 2, start_ns: a.start_ns, ..b.clone() };
+    /// assert!(!a.overlaps(&b));
+    /// assert!(a.overlaps(&c) && c.overlaps(&b));
+    /// ```
     pub fn overlaps(&self, other: &Span) -> bool {
         self.start_ns < other.end_ns && other.start_ns < self.end_ns
     }
@@ -74,6 +111,20 @@ pub(crate) fn current_tid() -> i32 {
 }
 
 /// Starts measuring a run: wall clock and CPU time, until [`Recorder::finish`].
+/// The trace's wall time is then the whole run's, start-up and hand-over
+/// included, not only the tasks'.
+///
+/// ```
+/// use parlab::{ProcessPool, Recorder, workloads::count_primes};
+///
+/// let pool = ProcessPool::new(2).unwrap();
+/// let run = Recorder::start("primes below 20,000 on two processes");
+/// let counts = pool.map(count_primes, [(0, 10_000), (10_000, 20_000)]).unwrap();
+/// let trace = run.finish(pool.take_spans());
+/// assert_eq!(counts.iter().sum::<u64>(), 2262);
+/// assert_eq!(trace.spans.len(), 2);
+/// assert!(!trace.pids().contains(&trace.parent_pid)); // the workers ran the tasks, not this process
+/// ```
 #[derive(Debug, Clone)]
 pub struct Recorder {
     title: String,
@@ -82,12 +133,33 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the clock for a run called `title`.
+    /// Starts the clock for a run called `title`: the title heads its
+    /// timeline and names its SVG file.
+    ///
+    /// ```
+    /// let run = parlab::Recorder::start("nothing at all");
+    /// assert_eq!(run.finish(Vec::new()).title, "nothing at all");
+    /// ```
     pub fn start(title: impl Into<String>) -> Recorder {
         Recorder { title: title.into(), start_ns: now_ns(), cpu: CpuTime::now() }
     }
 
     /// Stops the clock and keeps `spans` as the run's tasks.
+    ///
+    /// ```
+    /// use parlab::{Recorder, Sequential};
+    ///
+    /// fn square(x: u64) -> u64 {
+    ///     x * x
+    /// }
+    ///
+    /// let on = Sequential::new();
+    /// let run = Recorder::start("squares");
+    /// assert_eq!(on.map(square, [1, 2, 3]).unwrap(), [1, 4, 9]);
+    /// let trace = run.finish(on.take_spans());
+    /// assert_eq!(trace.summary().tasks, 3);
+    /// assert_eq!(trace.pids(), [std::process::id() as i32]);
+    /// ```
     pub fn finish(self, spans: Vec<Span>) -> Trace {
         Trace {
             title: self.title,
@@ -100,21 +172,50 @@ impl Recorder {
     }
 }
 
-/// A finished run: its tasks, its wall time and the CPU time it used.
+/// A finished run: its tasks, its wall time and the CPU time it used. It
+/// answers whether the tasks really ran in parallel, which a stopwatch alone
+/// cannot.
+///
+/// ```
+/// use parlab::{Span, Trace};
+///
+/// let span = |index, pid, start_ns, end_ns| {
+///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+/// };
+/// // Two processes, each running a task from 0 to 100 ns: in parallel.
+/// let trace = Trace::from_spans("two at once", vec![span(0, 7, 0, 100), span(1, 8, 0, 100)]);
+/// assert_eq!(trace.max_concurrency(), 2);
+/// assert_eq!(trace.summary().speedup, 2.0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
+    /// What the run was, as its timeline's heading.
     pub title: String,
+    /// When the run started, on the monotonic clock, in nanoseconds.
     pub start_ns: u64,
+    /// When the run ended, on the same clock.
     pub end_ns: u64,
     /// CPU time of the parent and of the children it reaped during the run.
     pub cpu: CpuTime,
     /// The process that recorded the run.
     pub parent_pid: i32,
+    /// Every task's span, in no particular order.
     pub spans: Vec<Span>,
 }
 
 impl Trace {
-    /// Builds a trace from spans alone, its wall time from the first start to the last end.
+    /// Builds a trace from spans alone, its wall time from the first start to the last end:
+    /// for spans read back from a trace file, where no [`Recorder`] ran. Its CPU time is 0.
+    ///
+    /// ```
+    /// use parlab::{Span, Trace};
+    ///
+    /// let span = |index, pid, start_ns, end_ns| {
+    ///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    /// };
+    /// let trace = Trace::from_spans("t", vec![span(0, 7, 50, 100), span(1, 7, 100, 300)]);
+    /// assert_eq!((trace.start_ns, trace.end_ns), (50, 300));
+    /// ```
     pub fn from_spans(title: impl Into<String>, spans: Vec<Span>) -> Trace {
         let start_ns = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
         let end_ns = spans.iter().map(|s| s.end_ns).max().unwrap_or(start_ns);
@@ -122,12 +223,32 @@ impl Trace {
     }
 
     /// Wall time of the run, in seconds.
+    ///
+    /// ```
+    /// use parlab::{Span, Trace};
+    ///
+    /// let span = |index, pid, start_ns, end_ns| {
+    ///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    /// };
+    /// let trace = Trace::from_spans("t", vec![span(0, 7, 0, 500_000_000), span(1, 8, 0, 1_500_000_000)]);
+    /// assert_eq!(trace.wall_secs(), 1.5);
+    /// ```
     pub fn wall_secs(&self) -> f64 {
         secs_between(self.start_ns, self.end_ns)
     }
 
     /// The distinct (pid, thread) lanes that ran tasks, ordered by the
-    /// first task (lowest index) each ran.
+    /// first task (lowest index) each ran: the rows of a timeline.
+    ///
+    /// ```
+    /// use parlab::{Span, Trace};
+    ///
+    /// let span = |index, pid, start_ns, end_ns| {
+    ///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    /// };
+    /// let trace = Trace::from_spans("t", vec![span(1, 8, 0, 10), span(0, 7, 0, 10), span(2, 8, 10, 20)]);
+    /// assert_eq!(trace.lanes(), [(7, 7), (8, 8)]);
+    /// ```
     pub fn lanes(&self) -> Vec<(i32, i32)> {
         let mut spans: Vec<&Span> = self.spans.iter().collect();
         spans.sort_by_key(|s| (s.index, s.start_ns));
@@ -140,7 +261,17 @@ impl Trace {
         lanes
     }
 
-    /// Distinct processes that ran tasks.
+    /// Distinct processes that ran tasks, in ascending order.
+    ///
+    /// ```
+    /// use parlab::{Span, Trace};
+    ///
+    /// let span = |index, pid, start_ns, end_ns| {
+    ///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    /// };
+    /// let trace = Trace::from_spans("t", vec![span(0, 8, 0, 10), span(1, 7, 0, 10), span(2, 8, 10, 20)]);
+    /// assert_eq!(trace.pids(), [7, 8]);
+    /// ```
     pub fn pids(&self) -> Vec<i32> {
         let mut pids: Vec<i32> = self.spans.iter().map(|s| s.pid).collect();
         pids.sort_unstable();
@@ -148,7 +279,19 @@ impl Trace {
         pids
     }
 
-    /// The largest number of tasks that were running at one moment.
+    /// The largest number of tasks that were running at one moment: 1 means
+    /// nothing ran in parallel, however many processes there were.
+    ///
+    /// ```
+    /// use parlab::{Span, Trace};
+    ///
+    /// let span = |index, pid, start_ns, end_ns| {
+    ///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    /// };
+    /// // Two processes, one after the other: no overlap.
+    /// let trace = Trace::from_spans("t", vec![span(0, 7, 0, 10), span(1, 8, 10, 20)]);
+    /// assert_eq!(trace.max_concurrency(), 1);
+    /// ```
     pub fn max_concurrency(&self) -> usize {
         let mut events: Vec<(u64, i32)> = Vec::new();
         for s in &self.spans {
@@ -166,6 +309,21 @@ impl Trace {
     }
 
     /// Numbers that sum the run up.
+    ///
+    /// ```
+    /// use parlab::{Span, Trace};
+    ///
+    /// let span = |index, pid, start_ns, end_ns| {
+    ///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    /// };
+    /// // Three 1-second tasks on two processes: 2 seconds of wall time.
+    /// let second = 1_000_000_000;
+    /// let spans = vec![span(0, 7, 0, second), span(1, 8, 0, second), span(2, 7, second, 2 * second)];
+    /// let trace = Trace::from_spans("t", spans);
+    /// let summary = trace.summary();
+    /// assert_eq!((summary.tasks, summary.processes, summary.wall_secs), (3, 2, 2.0));
+    /// assert_eq!((summary.speedup, summary.efficiency), (1.5, 0.75));
+    /// ```
     pub fn summary(&self) -> Summary {
         let wall = self.wall_secs();
         let busy: f64 = self.spans.iter().map(Span::secs).sum();
@@ -185,13 +343,31 @@ impl Trace {
     }
 }
 
-/// A run in numbers.
+/// A run in numbers, from [`Trace::summary`]; printed, it is the two lines
+/// under every timeline.
+///
+/// ```
+/// use parlab::{Span, Trace};
+///
+/// let span = |index, pid, start_ns, end_ns| {
+///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+/// };
+/// let trace = Trace::from_spans("t", vec![span(0, 7, 0, 1_000_000_000), span(1, 8, 0, 1_000_000_000)]);
+/// assert_eq!(
+///     trace.summary().to_string(),
+///     "2 tasks in 2 process(es), 2 lane(s): wall 1.000 s, task time 2.000 s\n\
+///      speedup 2.00x, efficiency 100%, CPU: parent 0.000 s, children 0.000 s"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Tasks run, counting every task of a chunk.
     pub tasks: usize,
     /// Distinct (process, thread) lanes that ran tasks.
     pub lanes: usize,
+    /// Distinct processes that ran tasks.
     pub processes: usize,
+    /// Wall time of the run, in seconds.
     pub wall_secs: f64,
     /// Sum of every task's own time: what a sequential run would take.
     pub task_secs: f64,
@@ -199,7 +375,9 @@ pub struct Summary {
     pub speedup: f64,
     /// Speedup per lane: 1.0 means no lane was ever idle.
     pub efficiency: f64,
+    /// CPU time of the process that recorded the run, in seconds.
     pub cpu_parent_secs: f64,
+    /// CPU time of the children it reaped during the run, in seconds.
     pub cpu_children_secs: f64,
 }
 
@@ -224,12 +402,40 @@ impl std::fmt::Display for Summary {
 /// The environment variable that names a file where course workloads append
 /// their spans, one JSON line each, whatever runs them. The checker sets it to
 /// see how a learner's program really ran.
+///
+/// ```
+/// use parlab::{trace::{TRACE_FILE_ENV, read_trace_file}, workloads::count_primes};
+///
+/// let path = std::env::temp_dir().join(format!("parlab-doc-{}.jsonl", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// // SAFETY: no other thread runs yet.
+/// unsafe { std::env::set_var(TRACE_FILE_ENV, &path) };
+/// count_primes((0, 100));
+/// count_primes((100, 200));
+/// let spans = read_trace_file(&path).unwrap();
+/// std::fs::remove_file(&path).unwrap();
+/// assert_eq!(spans.len(), 2); // one per call, written by the workload itself
+/// ```
 pub const TRACE_FILE_ENV: &str = "PARLAB_TRACE";
 
 /// Appends `span` to the file named by [`TRACE_FILE_ENV`], if it is set.
 ///
 /// One `write` of one line on a file opened for appending, so lines from many
-/// processes never interleave.
+/// processes never interleave. A file that cannot be written is skipped: a
+/// trace never makes a task fail.
+///
+/// ```
+/// use parlab::{Span, trace::{TRACE_FILE_ENV, append_to_trace_file, read_trace_file}};
+///
+/// let path = std::env::temp_dir().join(format!("parlab-doc-{}.jsonl", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// // SAFETY: no other thread runs yet.
+/// unsafe { std::env::set_var(TRACE_FILE_ENV, &path) };
+/// let ((), span) = Span::measure(0, 0, || ());
+/// append_to_trace_file(&span);
+/// assert_eq!(read_trace_file(&path).unwrap(), [span]);
+/// std::fs::remove_file(&path).unwrap();
+/// ```
 pub fn append_to_trace_file(span: &Span) {
     use std::io::Write;
     let Some(path) = std::env::var_os(TRACE_FILE_ENV) else { return };
@@ -240,7 +446,19 @@ pub fn append_to_trace_file(span: &Span) {
     }
 }
 
-/// Reads spans written by [`append_to_trace_file`]; lines that do not parse are skipped.
+/// Reads spans written by [`append_to_trace_file`]; lines that do not parse are skipped
+/// (such as a line cut short by a process killed while writing).
+///
+/// ```
+/// use parlab::trace::read_trace_file;
+///
+/// let path = std::env::temp_dir().join(format!("parlab-doc-{}.jsonl", std::process::id()));
+/// let line = r#"{"index":3,"pid":7,"tid":7,"worker":0,"start_ns":0,"end_ns":10}"#;
+/// std::fs::write(&path, format!("{line}\n{{\"index\":4,\"pid\n")).unwrap();
+/// let spans = read_trace_file(&path).unwrap();
+/// std::fs::remove_file(&path).unwrap();
+/// assert_eq!((spans.len(), spans[0].index, spans[0].tasks), (1, 3, 1));
+/// ```
 pub fn read_trace_file(path: &std::path::Path) -> std::io::Result<Vec<Span>> {
     let text = std::fs::read_to_string(path)?;
     Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())

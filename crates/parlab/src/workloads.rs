@@ -14,9 +14,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Environment variable: a factor for every sleep (`0.01` makes a second 10 ms).
+/// Set it in the shell (`PARLAB_TIME_SCALE=0.1 cargo run ...`), or in `main`
+/// before any thread starts and before any workload runs:
+///
+/// ```
+/// use parlab::workloads::{TIME_SCALE_ENV, scaled};
+/// use std::time::Duration;
+///
+/// // SAFETY: no other thread runs yet, and nothing read the scale before.
+/// unsafe { std::env::set_var(TIME_SCALE_ENV, "0.01") };
+/// assert_eq!(scaled(1.0), Duration::from_millis(10));
+/// ```
 pub const TIME_SCALE_ENV: &str = "PARLAB_TIME_SCALE";
 
-/// The time scale in force, read once from [`TIME_SCALE_ENV`].
+/// The time scale in force, read once from [`TIME_SCALE_ENV`]: 1.0 when it is
+/// unset or not a number of zero or more. Read once, so that every task of a
+/// run sleeps by the same scale.
+///
+/// ```
+/// # // SAFETY: no other thread runs yet, and nothing read the scale before.
+/// # unsafe { std::env::set_var(parlab::workloads::TIME_SCALE_ENV, "0.5") };
+/// use parlab::workloads::time_scale;
+///
+/// assert_eq!(time_scale(), 0.5); // PARLAB_TIME_SCALE=0.5
+/// ```
 pub fn time_scale() -> f64 {
     static SCALE: OnceLock<f64> = OnceLock::new();
     *SCALE.get_or_init(|| {
@@ -28,7 +49,18 @@ pub fn time_scale() -> f64 {
     })
 }
 
-/// `secs` of course time in real time, after the time scale.
+/// `secs` of course time in real time, after the time scale. Use it for your
+/// own sleeps, so that they shrink with the course's.
+///
+/// ```
+/// # // SAFETY: no other thread runs yet, and nothing read the scale before.
+/// # unsafe { std::env::set_var(parlab::workloads::TIME_SCALE_ENV, "0.01") };
+/// use parlab::workloads::scaled;
+/// use std::time::Duration;
+///
+/// assert_eq!(scaled(2.0), Duration::from_millis(20)); // PARLAB_TIME_SCALE=0.01
+/// std::thread::sleep(scaled(2.0));
+/// ```
 pub fn scaled(secs: f64) -> Duration {
     Duration::from_secs_f64(secs * time_scale())
 }
@@ -46,6 +78,15 @@ fn traced<R>(sleep: Option<f64>, f: impl FnOnce() -> R) -> R {
 }
 
 /// The tutorial's task: prints, sleeps one second, prints.
+///
+/// ```
+/// # // SAFETY: no other thread runs yet, and nothing read the scale before.
+/// # unsafe { std::env::set_var(parlab::workloads::TIME_SCALE_ENV, "0.01") };
+/// use parlab::{Span, workloads::{scaled, task}};
+///
+/// let ((), span) = Span::measure(0, 0, task);
+/// assert!(span.secs() >= scaled(1.0).as_secs_f64());
+/// ```
 pub fn task() {
     traced(Some(1.0), || {
         println!("Task starts");
@@ -56,6 +97,17 @@ pub fn task() {
 
 /// The task with its sleep time as an argument; returns that time, so a
 /// caller can see which task finished.
+///
+/// ```
+/// # // SAFETY: no other thread runs yet, and nothing read the scale before.
+/// # unsafe { std::env::set_var(parlab::workloads::TIME_SCALE_ENV, "0.01") };
+/// use parlab::{ProcessPool, workloads::task_with};
+///
+/// let pool = ProcessPool::new(2).unwrap();
+/// let finished = pool.as_completed(task_with, [4.0, 1.0]).unwrap();
+/// let order: Vec<f64> = finished.map(|(_, slept)| slept.unwrap()).collect();
+/// assert_eq!(order, [1.0, 4.0]); // the shorter sleep ends first
+/// ```
 pub fn task_with(sleep_secs: f64) -> f64 {
     traced(Some(sleep_secs), || {
         println!("Task starts: sleeping {sleep_secs} s");
@@ -67,6 +119,13 @@ pub fn task_with(sleep_secs: f64) -> f64 {
 
 /// Counts the primes in `start..end` by trial division: CPU-bound on purpose,
 /// and its answer is easy to check.
+///
+/// ```
+/// use parlab::workloads::count_primes;
+///
+/// assert_eq!(count_primes((0, 100)), 25);
+/// assert_eq!(count_primes((100, 200)), 21);
+/// ```
 pub fn count_primes(range: (u64, u64)) -> u64 {
     traced(None, || (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
 }
@@ -74,6 +133,12 @@ pub fn count_primes(range: (u64, u64)) -> u64 {
 /// A tiny task: whether `n` is prime, as 1 or 0. About a quarter of a microsecond for
 /// small `n`, far less than sending it to another process costs, and not
 /// traced (timing each call would cost more than the call).
+///
+/// ```
+/// use parlab::workloads::tiny;
+///
+/// assert_eq!((0..10).map(tiny).collect::<Vec<_>>(), [0, 0, 1, 1, 0, 1, 0, 1, 0, 0]);
+/// ```
 pub fn tiny(n: u64) -> u64 {
     is_prime(n) as u64
 }
@@ -81,6 +146,15 @@ pub fn tiny(n: u64) -> u64 {
 /// A task that crashes its whole process for some inputs: it aborts
 /// (SIGABRT) when `x % 7 == 3`, and otherwise sleeps 0.1 s and returns `x * x`.
 /// No `catch_unwind` can stop an abort: only a separate process contains it.
+///
+/// ```
+/// # // SAFETY: no other thread runs yet, and nothing read the scale before.
+/// # unsafe { std::env::set_var(parlab::workloads::TIME_SCALE_ENV, "0.01") };
+/// use parlab::workloads::{crashes, fragile};
+///
+/// assert_eq!(fragile(4), 16);
+/// assert!(crashes(3)); // fragile(3) would take this whole program down
+/// ```
 pub fn fragile(x: u64) -> u64 {
     traced((!crashes(x)).then_some(0.1), || {
         if crashes(x) {
@@ -92,12 +166,27 @@ pub fn fragile(x: u64) -> u64 {
     })
 }
 
-/// Whether [`fragile`] crashes on `x`.
+/// Whether [`fragile`] crashes on `x`: to know which results to expect
+/// without crashing anything.
+///
+/// ```
+/// use parlab::workloads::crashes;
+///
+/// let survivors: Vec<u64> = (0..12).filter(|&x| !crashes(x)).collect();
+/// assert_eq!(survivors, [0, 1, 2, 4, 5, 6, 7, 8, 9, 11]);
+/// ```
 pub fn crashes(x: u64) -> bool {
     x % 7 == 3
 }
 
 /// Whether `n` is prime, by trial division by odd numbers.
+///
+/// ```
+/// use parlab::workloads::is_prime;
+///
+/// assert!(is_prime(2) && is_prime(97));
+/// assert!(!is_prime(1) && !is_prime(91)); // 91 = 7 x 13
+/// ```
 pub fn is_prime(n: u64) -> bool {
     if n < 2 {
         return false;
@@ -115,7 +204,16 @@ pub fn is_prime(n: u64) -> bool {
     true
 }
 
-/// Splits `0..limit` into `parts` ranges of nearly equal length.
+/// Splits `0..limit` into `parts` ranges of nearly equal length: one
+/// [`count_primes`] task per part.
+///
+/// ```
+/// use parlab::workloads::{count_primes, split_range};
+///
+/// assert_eq!(split_range(10, 3), [(0, 3), (3, 6), (6, 10)]);
+/// let primes: u64 = split_range(1000, 4).into_iter().map(count_primes).sum();
+/// assert_eq!(primes, 168);
+/// ```
 pub fn split_range(limit: u64, parts: usize) -> Vec<(u64, u64)> {
     let parts = parts.max(1) as u64;
     (0..parts).map(|i| (limit * i / parts, limit * (i + 1) / parts)).collect()

@@ -149,7 +149,7 @@ fn submit_returns_handles_and_indices() -> Result<(), Failed> {
     let pool = ProcessPool::new(2)?;
     let a = pool.submit(count_primes, (0, 100))?;
     let b = pool.submit(count_primes, (100, 200))?;
-    check(b.wait()? == 21 && a.wait()? == 25, "results by handle, in any order")
+    check(b.join()? == 21 && a.join()? == 25, "results by handle, in any order")
 }
 
 fn a_panicking_task_fails_alone_and_the_pool_goes_on() -> Result<(), Failed> {
@@ -158,7 +158,7 @@ fn a_panicking_task_fails_alone_and_the_pool_goes_on() -> Result<(), Failed> {
     }
     let pool = ProcessPool::new(2)?;
     let handles: Vec<_> = (0..6).map(|x| pool.submit(picky, x)).collect::<Result<_, _>>()?;
-    let results: Vec<_> = handles.into_iter().map(|h| h.wait()).collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
     check(
         matches!(&results[3], Err(Error::Panicked { message }) if message == "three is not allowed"),
         format!("{:?}", results[3]),
@@ -173,7 +173,7 @@ fn a_killed_worker_breaks_the_pool_without_a_hang() -> Result<(), Failed> {
     let queued = pool.submit(task_with, 200.0)?;
     let victim = pool.pids()[0];
     kill(Pid::from_raw(victim), Signal::SIGKILL)?;
-    for r in [slow.wait(), queued.wait()] {
+    for r in [slow.join(), queued.join()] {
         match r {
             Err(Error::BrokenPool { pid, how: ExitHow::Signal(sig), .. }) => {
                 check(pid == victim && sig == "SIGKILL", format!("pid {pid} {sig}"))?
@@ -192,7 +192,7 @@ fn an_aborting_task_names_the_signal() -> Result<(), Failed> {
         std::process::abort()
     }
     let pool = ProcessPool::new(1)?;
-    match pool.submit(abort, ())?.wait() {
+    match pool.submit(abort, ())?.join() {
         Err(e @ Error::BrokenPool { .. }) => check(e.to_string().contains("SIGABRT"), e.to_string()),
         other => Err(format!("expected a broken pool, got {other:?}").into()),
     }
@@ -222,7 +222,7 @@ fn shutdown_waits_or_cancels() -> Result<(), Failed> {
     let pool = ProcessPool::new(1)?;
     let running = pool.submit(task_with, 0.5)?;
     let queued = pool.submit(count_primes, (0, 10))?;
-    check(running.wait()? == 0.5, "a running task finishes")?;
+    check(running.join()? == 0.5, "a running task finishes")?;
     drop(queued);
     pool.shutdown(Shutdown::CancelPending)?;
     check(no_children_left(), "no zombie after cancel")

@@ -97,6 +97,15 @@ fn no_task_waits_behind_a_long_one_while_a_worker_is_idle() -> Result<(), Failed
     check(during >= 15, format!("only {during} of 20 tasks ran beside the long one"))
 }
 
+fn a_second_join_says_so() -> Result<(), Failed> {
+    let mut p = Process::start(|| 3u8)?;
+    check(p.join()? == 3, "the first join takes the value")?;
+    match p.join() {
+        Err(e @ Error::AlreadyJoined { .. }) => check(e.to_string().contains("already joined"), e.to_string()),
+        other => Err(format!("expected AlreadyJoined, got {other:?}").into()),
+    }
+}
+
 /// Serialising it always fails.
 struct Unsendable;
 
@@ -122,7 +131,7 @@ fn a_result_that_cannot_be_sent_says_why() -> Result<(), Failed> {
         other => return Err(format!("Process: expected a codec error, got {:?}", other.err()).into()),
     }
     let pool = ProcessPool::new(1)?;
-    match pool.submit(unsendable, 0)?.wait() {
+    match pool.submit(unsendable, 0)?.join() {
         Err(Error::Codec(m)) => check(m.contains("result could not be encoded"), m)?,
         other => return Err(format!("pool: expected a codec error, got {:?}", other.err()).into()),
     }
@@ -262,6 +271,24 @@ fn many_maps_of_large_chunks_never_hang() -> Result<(), Failed> {
     }
 }
 
+/// The same generic code on every executor: the compiler checks the one surface.
+fn on_any<E: parlab::Executor>(e: &E) -> parlab::Result<(Vec<u64>, u64, Vec<usize>)> {
+    let mapped = e.map_chunked(double, 0..10, 3)?;
+    let joined = e.submit(double, 21)?.join()?;
+    let mut indices: Vec<usize> =
+        e.as_completed(double, [5, 6, 7])?.map(|(i, r)| r.map(|_| i)).collect::<Result<_, _>>()?;
+    indices.sort();
+    let _ = e.take_spans();
+    Ok((mapped, joined, indices))
+}
+
+fn zz_one_surface_runs_the_same_code_everywhere() -> Result<(), Failed> {
+    let want = ((0..10).map(double).collect::<Vec<_>>(), 42, vec![0, 1, 2]);
+    check(on_any(&parlab::Sequential::new())? == want, "Sequential")?;
+    check(on_any(&ProcessPool::new(2)?)? == want, "ProcessPool")?;
+    check(on_any(&ThreadPool::new(2)?)? == want, "ThreadPool")
+}
+
 fn main() {
     std::panic::set_hook(Box::new(|_| {}));
     let mut args = Arguments::from_args();
@@ -279,6 +306,7 @@ fn main() {
         ),
         Trial::test("a_result_that_cannot_be_sent_says_why", a_result_that_cannot_be_sent_says_why),
         Trial::test("spans_stay_bounded", spans_stay_bounded),
+        Trial::test("a_second_join_says_so", a_second_join_says_so),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
         Trial::test("a_worker_that_died_idle_is_reported_so", a_worker_that_died_idle_is_reported_so),
         Trial::test(
@@ -291,6 +319,7 @@ fn main() {
             "zz_a_fork_right_after_a_thread_pool_is_dropped_works",
             a_fork_right_after_a_thread_pool_is_dropped_works,
         ),
+        Trial::test("zz_one_surface_runs_the_same_code_everywhere", zz_one_surface_runs_the_same_code_everywhere),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

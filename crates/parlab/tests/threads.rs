@@ -44,7 +44,7 @@ fn a_panic_in_a_thread_task_comes_back_as_a_value() {
     }
     let pool = ThreadPool::new(2).unwrap();
     let handles: Vec<_> = (0..4).map(|x| pool.submit(picky, x).unwrap()).collect();
-    let results: Vec<_> = handles.into_iter().map(|h| h.wait()).collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
     assert!(matches!(&results[2], Err(Error::Panicked { message }) if message == "two is not allowed"));
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
     assert!(matches!(pool.map(picky, [1, 2, 3]), Err(Error::Panicked { .. })));

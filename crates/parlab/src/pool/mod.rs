@@ -2,16 +2,17 @@
 //! `ProcessPoolExecutor`, without its hang when a worker dies.
 //!
 //! Tasks are plain functions (`fn(A) -> R`), sent to forked workers by
-//! address with their arguments in postcard ([`worker`]). The parent side
-//! ([`scheduler`]) runs no thread: it pumps the pool whenever the caller
-//! waits. Results are handed over as soon as their tasks end, and no task
-//! waits behind a long one while a worker is idle ([`claims`]).
+//! address with their arguments in postcard (module `worker`). The parent
+//! side (module `scheduler`) runs no thread: it pumps the pool whenever the
+//! caller waits. Results are handed over as soon as their tasks end, and no
+//! task waits behind a long one while a worker is idle (module `claims`).
 
 mod claims;
 mod scheduler;
 mod worker;
 
 use crate::error::{Error, Result};
+use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
 use crate::fork::unregister_parent_fd;
 use crate::os::reap;
 use crate::trace::Span;
@@ -74,16 +75,17 @@ impl ProcessPool {
         std::mem::take(&mut inner.spans)
     }
 
-    /// Queues `f(arg)` and returns a handle to wait for its result.
-    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<PoolTask<'_, R>>
+    /// Queues `f(arg)` and returns a handle to join it.
+    pub fn submit<'p, A, R>(&'p self, f: fn(A) -> R, arg: A) -> Result<Task<'p, R>>
     where
         A: Serialize + DeserializeOwned,
-        R: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + 'p,
     {
         let index = self.inner.borrow().next_index;
         let chunks = self.enqueue(f, std::iter::once(arg), 1, index)?;
         self.pump(false)?;
-        Ok(PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData })
+        let task = PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData };
+        Ok(Task::new(TaskKind::Later(Box::new(move || task.join()))))
     }
 
     /// Runs `f` on every input and returns the results in input order; the
@@ -126,15 +128,19 @@ impl ProcessPool {
     }
 
     /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
-    pub fn as_completed<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<AsCompleted<'_, R>>
+    pub fn as_completed<'p, A, R>(
+        &'p self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+    ) -> Result<Completed<'p, R>>
     where
         A: Serialize + DeserializeOwned,
-        R: Serialize + DeserializeOwned,
+        R: Serialize + DeserializeOwned + 'p,
     {
         let pending = self.enqueue(f, inputs, 1, 0)?;
         let first = pending.first().copied().unwrap_or(0);
         self.pump(false)?;
-        Ok(AsCompleted { pool: self, first, pending, failed: None, _result: PhantomData })
+        Ok(Completed::new(AsCompleted { pool: self, first, pending, failed: None, _result: PhantomData }))
     }
 
     /// Stops the pool: with [`Shutdown::Wait`] after every submitted task
@@ -279,8 +285,8 @@ impl Drop for ProcessPool {
     }
 }
 
-/// A submitted task; [`PoolTask::wait`] returns its result.
-pub struct PoolTask<'p, R> {
+/// A task submitted to a pool: what a [`Task`] holds for it.
+struct PoolTask<'p, R> {
     pool: &'p ProcessPool,
     id: u64,
     taken: bool,
@@ -289,7 +295,7 @@ pub struct PoolTask<'p, R> {
 
 impl<R: DeserializeOwned> PoolTask<'_, R> {
     /// Waits for the task and returns its value, or why it has none.
-    pub fn wait(mut self) -> Result<R> {
+    fn join(mut self) -> Result<R> {
         self.taken = true;
         self.pool.wait_for(self.id)?.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
     }
@@ -306,8 +312,8 @@ impl<R> Drop for PoolTask<'_, R> {
     }
 }
 
-/// Results in the order tasks finish: `(input index, result)`.
-pub struct AsCompleted<'p, R> {
+/// A pool's results in the order tasks finish: what a [`Completed`] holds.
+struct AsCompleted<'p, R> {
     pool: &'p ProcessPool,
     first: u64,
     pending: Vec<u64>,
@@ -361,5 +367,32 @@ impl<R> Drop for AsCompleted<'_, R> {
                 inner.discarded.insert(id);
             }
         }
+    }
+}
+
+impl Executor for crate::ProcessPool {
+    fn map_chunked<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+        chunk_size: usize,
+    ) -> Result<Vec<R>> {
+        ProcessPool::map_chunked(self, f, inputs, chunk_size)
+    }
+
+    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>> {
+        ProcessPool::submit(self, f, arg)
+    }
+
+    fn as_completed<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        inputs: impl IntoIterator<Item = A>,
+    ) -> Result<Completed<'_, R>> {
+        ProcessPool::as_completed(self, f, inputs)
+    }
+
+    fn take_spans(&self) -> Vec<Span> {
+        ProcessPool::take_spans(self)
     }
 }
