@@ -15,9 +15,7 @@ use crate::manifest::Exercise;
 use crate::sandbox::{self, Limits, RunAs, RunOutcome};
 use crate::speed::{self, Expectation, Timing, Timings};
 use crate::verdict::{Stop, Verdict};
-use parlab::exercise::{ANSWER_ENV, INPUT_ENV};
-use parlab::trace::{TRACE_FILE_ENV, read_trace_file};
-use parlab::workloads::TIME_SCALE_ENV;
+use parlab::exercise::{ANSWER_ENV, INPUT_ENV, TIME_SCALE_ENV, TRACE_FILE_ENV, read_trace_file};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -88,6 +86,21 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     let passed = speed::judge(&expectation, &m)?;
     v.reasons.insert(0, passed);
     Ok(())
+}
+
+/// Runs again after a problem that timing alone can cause, at most.
+const NOISY_RETRIES: usize = 2;
+
+/// Why a run did not pass: for good, or for a reason timing alone can cause.
+enum Judged {
+    Stop(Stop),
+    Noise(Stop),
+}
+
+impl From<Stop> for Judged {
+    fn from(stop: Stop) -> Judged {
+        Judged::Stop(stop)
+    }
 }
 
 /// What one graded run of the program gave.
@@ -170,7 +183,23 @@ impl<'a> Session<'a> {
     }
 
     /// Runs the program once and grades that run in full.
+    /// Runs the program once and grades that run in full. A run whose only
+    /// problem is one that timing alone can cause (tasks that should have
+    /// overlapped did not) is run again, twice at most: a correct program
+    /// fails only if every one of the three runs shows it.
     fn learner_run(&mut self, expected: &Value) -> Result<LearnerRun, Stop> {
+        let mut last = None;
+        for _ in 0..NOISY_RETRIES + 1 {
+            match self.one_run(expected) {
+                Ok(run) => return Ok(run),
+                Err(Judged::Noise(stop)) => last = Some(stop),
+                Err(Judged::Stop(stop)) => return Err(stop),
+            }
+        }
+        Err(last.expect("at least one run"))
+    }
+
+    fn one_run(&mut self, expected: &Value) -> Result<LearnerRun, Judged> {
         self.runs += 1;
         let k = self.runs;
         let (trace, answer) = (self.path("trace.jsonl"), self.path("answer.json"));
@@ -182,7 +211,7 @@ impl<'a> Session<'a> {
             (TIME_SCALE_ENV, self.opts.time_scale.to_string().into()),
             (TRACE_FILE_ENV, trace.clone().into()),
         ];
-        let before_ns = parlab::clock::now_ns();
+        let before_ns = parlab::now_ns();
         let spec = sandbox::Spec {
             program: &self.program,
             envs: &envs,
@@ -191,9 +220,13 @@ impl<'a> Session<'a> {
             run_as: self.run_as.as_ref(),
             tag: &self.ex.name,
         };
-        let outcome = sandbox::run(&spec).map_err(|e| Stop::failed(format!("could not start your program: {e}")))?;
-        let after_ns = parlab::clock::now_ns();
-        self.judge_run(&outcome, expected, (before_ns, after_ns), &trace, &answer).map_err(|s| s.in_run(k))
+        let outcome = sandbox::run(&spec)
+            .map_err(|e| Judged::Stop(Stop::failed(format!("could not start your program: {e}"))))?;
+        let after_ns = parlab::now_ns();
+        self.judge_run(&outcome, expected, (before_ns, after_ns), &trace, &answer).map_err(|j| match j {
+            Judged::Stop(s) => Judged::Stop(s.in_run(k)),
+            Judged::Noise(s) => Judged::Noise(s.in_run(k)),
+        })
     }
 
     fn judge_run(
@@ -203,11 +236,11 @@ impl<'a> Session<'a> {
         window_ns: (u64, u64),
         trace: &Path,
         answer: &Path,
-    ) -> Result<LearnerRun, Stop> {
+    ) -> Result<LearnerRun, Judged> {
         let (ex, input) = (self.ex, self.input);
         let got: Option<Value> = std::fs::read_to_string(answer).ok().and_then(|s| serde_json::from_str(&s).ok());
         if let Some(why) = grade::not_done(got.as_ref()) {
-            return Err(Stop::new(crate::verdict::Status::NotDone, why));
+            return Err(Stop::new(crate::verdict::Status::NotDone, why).into());
         }
         grade::ending(outcome, &self.opts.limits).map_err(|(status, why)| Stop::new(status, why))?;
         let got = got.ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
@@ -233,7 +266,8 @@ impl<'a> Session<'a> {
                 parlab::timeline::human(outcome.wall_secs),
                 parlab::timeline::human(floor * self.opts.time_scale),
                 input.workers().unwrap_or(1)
-            )));
+            ))
+            .into());
         }
         let cpus = parlab::Cpus::detect();
         let (ev, problems) = evidence::shape(ex, input, &run, cpus.usable);
@@ -253,7 +287,7 @@ impl<'a> Session<'a> {
                 _ => Stop::failed(first.reason.clone()),
             };
             stop.reasons.extend(problems[1..].iter().map(|p| p.reason.clone()));
-            return Err(stop);
+            return Err(if first.noise { Judged::Noise(stop) } else { Judged::Stop(stop) });
         }
         // Tiny tasks are not traced (timing each would cost more than the
         // task): an empty trace there says nothing, so the verdict shows none.

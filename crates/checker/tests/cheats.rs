@@ -115,7 +115,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
     for s in sleeps {
         children.push(Process::start(move || { task_with(s / 10.0); s })?);
     }
-    children.iter_mut().map(|c| c.join()).collect()
+    children.into_iter().map(Process::join).collect()
 }
 fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
 "#;

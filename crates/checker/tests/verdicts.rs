@@ -98,17 +98,19 @@ fn course_order_stops_at_the_first_exercise_not_done() {
 #[test]
 fn a_wrong_answer_fails() {
     let src = solution("03_two_processes")
-        .replace("Ok((first.join()?, second.join()?))", "Ok((first.join()?, first_again(&mut second)?))")
-        + "\nfn first_again(p: &mut Process<f64>) -> parlab::Result<f64> { Ok(p.join()? + 1.0) }\n";
+        .replace("Ok((first.join()?, second.join()?))", "Ok((first.join()?, off_by_one(second)?))")
+        + "\nfn off_by_one(p: Process<f64>) -> parlab::Result<f64> { Ok(p.join()? + 1.0) }\n";
+    assert!(src.contains("off_by_one(second)"), "the solution changed: update this test");
     expect_failure("wrong", "03_two_processes", &src, &[], "wrong answer");
 }
 
 #[test]
 fn a_hard_coded_answer_fails() {
     let src = solution("04_process_loop").replace(
-        "children.iter_mut().map(|child| child.join()).collect()",
-        "let _: Vec<f64> = children.iter_mut().map(|c| c.join()).collect::<Result<_, _>>()?;\n    Ok(vec![1.0; 10])",
+        "children.into_iter().map(Process::join).collect()",
+        "let _: Vec<f64> = children.into_iter().map(Process::join).collect::<Result<_, _>>()?;\n    Ok(vec![1.0; 10])",
     );
+    assert!(src.contains("vec![1.0; 10])"), "the solution changed: update this test");
     expect_failure("hardcoded", "04_process_loop", &src, &[], "wrong answer");
 }
 

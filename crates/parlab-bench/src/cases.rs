@@ -84,7 +84,7 @@ fn progress(what: &str) {
 
 /// Forks need a single-threaded process: wait for dropped thread pools to end.
 fn settle() {
-    parlab::fork::wait_until_single_threaded(Duration::from_secs(5)).expect("thread pools end after drop");
+    parlab::wait_until_single_threaded(Duration::from_secs(5)).expect("thread pools end after drop");
 }
 
 fn fig(report: &mut Report, case: &str, side: &str, name: &str, unit: &str, samples: Vec<f64>) {
@@ -165,7 +165,7 @@ fn results_in_time(report: &mut Report, plan: &Plan) {
         pool.take_spans();
         for (i, r) in pool.as_completed(nap, inputs).unwrap() {
             r.unwrap();
-            yielded[i] = parlab::clock::now_ns();
+            yielded[i] = parlab::now_ns();
         }
         let worst = pool
             .take_spans()
@@ -211,8 +211,8 @@ fn tutorial_steps(report: &mut Report, plan: &Plan, py: bool) {
         }));
         for (slot, n) in [(1, 2), (2, 10)] {
             samples[slot].push(timed(|| {
-                let mut ps: Vec<Process<f64>> = (0..n).map(|_| Process::start(move || nap(s)).unwrap()).collect();
-                ps.iter_mut().for_each(|p| {
+                let ps: Vec<Process<f64>> = (0..n).map(|_| Process::start(move || nap(s)).unwrap()).collect();
+                ps.into_iter().for_each(|p| {
                     p.join().unwrap();
                 });
             }));

@@ -33,7 +33,7 @@ pub struct Args {
 
 fn main() {
     let args = Args::parse();
-    if let Err(e) = parlab::fork::ensure_single_threaded() {
+    if let Err(e) = parlab::ensure_single_threaded() {
         eprintln!("parlab-bench: {e}");
         std::process::exit(2);
     }

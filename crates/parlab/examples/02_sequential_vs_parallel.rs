@@ -4,7 +4,7 @@
 //! Run: `cargo run -p parlab --example 02_sequential_vs_parallel`
 
 use parlab::workloads::task;
-use parlab::{Process, Recorder, Sequential, process, timeline};
+use parlab::{Process, Recorder, Sequential, timeline};
 
 // ANCHOR: main
 fn main() -> parlab::Result<()> {
@@ -17,11 +17,11 @@ fn main() -> parlab::Result<()> {
 
     // Parallel: both tasks at the same time, each in its own process.
     let run = Recorder::start("02 parallel: side by side");
-    let mut children = [Process::start(task)?, Process::start(task)?];
-    for child in &mut children {
+    let children = [Process::start(task)?, Process::start(task)?];
+    for child in children {
         child.join()?;
     }
-    let parallel = run.finish(process::spans(&children));
+    let parallel = run.finish(Process::take_spans());
 
     timeline::print(&sequential);
     timeline::print(&parallel);

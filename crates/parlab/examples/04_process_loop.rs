@@ -3,7 +3,7 @@
 //! Run: `cargo run -p parlab --example 04_process_loop`
 
 use parlab::workloads::task;
-use parlab::{Process, Recorder, process, timeline};
+use parlab::{Process, Recorder, timeline};
 
 // ANCHOR: main
 fn main() -> parlab::Result<()> {
@@ -16,11 +16,11 @@ fn main() -> parlab::Result<()> {
     }
     // ...and only then wait for them. Joining inside the first loop would
     // run them one at a time again.
-    for child in &mut children {
+    for child in children {
         child.join()?;
     }
 
-    let trace = run.finish(process::spans(&children));
+    let trace = run.finish(Process::take_spans());
     println!("Finished in {:.2} second(s)", trace.wall_secs());
     timeline::print(&trace);
     Ok(())

@@ -18,7 +18,7 @@ fn secs(f: impl FnOnce()) -> f64 {
 // ANCHOR: start
 /// What one process costs: start it, run nothing, join it (median of 50).
 fn start_cost() {
-    let samples: Vec<f64> = (0..50).map(|_| secs(|| drop(Process::start(|| ()).and_then(|mut p| p.join())))).collect();
+    let samples: Vec<f64> = (0..50).map(|_| secs(|| drop(Process::start(|| ()).and_then(Process::join)))).collect();
     println!("start + join one process: {:.0} µs", median(&samples) * 1e6);
 }
 // ANCHOR_END: start

@@ -37,9 +37,9 @@ fn a_worker_crashes(pool: &ProcessPool) -> parlab::Result<()> {
         Err(e @ Error::BrokenPool { .. }) => println!("{e}"),
         Err(e) => println!("other error: {e}"),
     }
-    let mut children: Vec<Process<u64>> =
+    let children: Vec<Process<u64>> =
         [1, 2, 3, 4].into_iter().map(|x| Process::start(move || fragile(x))).collect::<Result<_, _>>()?;
-    let survivors: Vec<Option<u64>> = children.iter_mut().map(|c| c.join().ok()).collect();
+    let survivors: Vec<Option<u64>> = children.into_iter().map(|c| c.join().ok()).collect();
     println!("one process per task: {survivors:?}");
     Ok(())
 }

@@ -15,7 +15,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A child process gets a copy of the parent's memory: what it changes stays
 /// in the copy.
 fn separate_memory() -> parlab::Result<()> {
-    let mut child = Process::start(|| COUNTER.fetch_add(1, Ordering::SeqCst) + 1)?;
+    let child = Process::start(|| COUNTER.fetch_add(1, Ordering::SeqCst) + 1)?;
     let in_child = child.join()?;
     println!("process: the child counted to {in_child}, the parent still sees {}", COUNTER.load(Ordering::SeqCst));
     Ok(())
@@ -25,7 +25,7 @@ fn separate_memory() -> parlab::Result<()> {
 // ANCHOR: crash
 /// A crash in a child ends the child alone.
 fn crash_stays_inside() -> parlab::Result<()> {
-    let mut crashing = Process::start(|| -> u8 { std::process::abort() })?;
+    let crashing = Process::start(|| -> u8 { std::process::abort() })?;
     let error = crashing.join().unwrap_err();
     println!("process: a child that aborts gives {:?}, and this process goes on", error.to_string());
     Ok(())
@@ -47,7 +47,7 @@ fn time(f: impl Fn()) -> f64 {
 
 /// Starting a process costs more than starting a thread.
 fn start_costs() {
-    let process = time(|| drop(Process::start(|| ()).and_then(|mut p| p.join())));
+    let process = time(|| drop(Process::start(|| ()).and_then(Process::join)));
     let thread = time(|| std::thread::spawn(|| ()).join().unwrap());
     println!("start + join: process {:.0} µs, thread {:.0} µs", process * 1e6, thread * 1e6);
 }

@@ -47,6 +47,20 @@ pub(crate) fn unregister_parent_fd(fd: RawFd) {
 }
 
 /// Fails with [`Error::MultiThreaded`] unless this process has one thread.
+///
+/// `fork` copies the calling thread only. Any lock another thread held at
+/// that moment (stdout's, the allocator's, a `Mutex` of yours) stays locked in
+/// the child forever, so forking a multithreaded process works by luck. Python
+/// answers this with `forkserver` and `spawn`; in Rust neither can send a
+/// closure to the new process. The engine therefore forks only a process that
+/// has one thread, and every fork checks with this function first. The pools
+/// start no threads in the parent, so a [`ProcessPool`](crate::ProcessPool)
+/// and [`Process`](crate::Process)es can be used together freely.
+///
+/// ```
+/// // A doc test runs in a process of its own, with one thread.
+/// assert!(parlab::ensure_single_threaded().is_ok());
+/// ```
 pub fn ensure_single_threaded() -> Result<()> {
     match crate::sys::thread_count() {
         Some(threads) if threads > 1 => {

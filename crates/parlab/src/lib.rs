@@ -28,8 +28,8 @@
 //! Every child is a `fork` of the caller, so closures and function pointers
 //! work in the child unchanged. `fork` is only sound in a process with one
 //! thread; the engine checks and returns [`Error::MultiThreaded`] otherwise
-//! (see [`fork`] for why this was chosen over Python's `forkserver` and
-//! `spawn`). Process pools start no threads in the parent, so processes and
+//! (see [`ensure_single_threaded`] for why this was chosen over Python's
+//! `forkserver` and `spawn`). Process pools start no threads in the parent, so processes and
 //! process pools mix freely; start them before any thread pool. Tests that
 //! fork therefore run with `harness = false` on the main thread.
 //!
@@ -39,25 +39,27 @@
 
 #![warn(missing_docs)]
 
-pub mod clock;
-pub mod error;
+mod clock;
+mod error;
 mod executor;
 pub mod exercise;
-pub mod fork;
+mod fork;
 mod os;
-pub mod pool;
-pub mod process;
-pub mod sequential;
+mod pool;
+mod process;
+mod sequential;
 pub mod stats;
-pub mod sys;
-pub mod threads;
+mod sys;
+mod threads;
 pub mod timeline;
 pub mod trace;
 mod wire;
 pub mod workloads;
 
+pub use clock::now_ns;
 pub use error::{Error, ExitHow, Result};
 pub use executor::{Completed, Executor, Payload, Task};
+pub use fork::{ensure_single_threaded, wait_until_single_threaded};
 pub use pool::{ProcessPool, Shutdown};
 pub use process::Process;
 pub use sequential::Sequential;

@@ -43,6 +43,8 @@ struct Report {
 /// zombie or stray child outlives the handle.
 pub struct Process<R> {
     pid: Pid,
+    /// The order this process was started in, among this program's processes.
+    index: usize,
     /// Where the child writes its report.
     report: File,
     status: Option<ExitHow>,
@@ -55,7 +57,7 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     /// Forks a child that runs `f` and sends its result back.
     ///
     /// Fails with [`Error::MultiThreaded`] if this process has other threads
-    /// (see [`crate::fork`]).
+    /// (see [`crate::ensure_single_threaded`]).
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
         let report = crate::sys::anonymous_file()?;
         let report_fd = report.as_raw_fd();
@@ -84,7 +86,8 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             }
             code
         })?;
-        Ok(Process { pid, report, status: None, span: None, outcome: None, _result: PhantomData })
+        let index = NEXT_INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Process { pid, index, report, status: None, span: None, outcome: None, _result: PhantomData })
     }
 }
 
@@ -94,12 +97,26 @@ impl<R: DeserializeOwned> Process<R> {
         self.pid.as_raw()
     }
 
-    /// Waits for the child and returns its value.
+    /// Waits for the child and returns its value, taking the handle, as
+    /// std's `JoinHandle::join` does.
     ///
-    /// Calling it again returns [`Error::AlreadyJoined`]: the value was taken.
-    pub fn join(&mut self) -> Result<R> {
+    /// ```
+    /// use parlab::Process;
+    ///
+    /// let child = Process::start(|| std::process::id()).unwrap();
+    /// let pid = child.pid();
+    /// assert_eq!(child.join().unwrap() as i32, pid);
+    /// ```
+    pub fn join(mut self) -> Result<R> {
         self.wait_until(None)?;
         self.outcome.take().unwrap_or(Err(Error::AlreadyJoined { pid: self.pid.as_raw() }))
+    }
+
+    /// Waits for the child to end and says how it ended, keeping its value
+    /// for [`Process::join`] (Python's `join`, after which `exitcode` is set).
+    pub fn wait(&mut self) -> Result<&ExitHow> {
+        self.wait_until(None)?;
+        Ok(self.status.as_ref().expect("set once the child is reaped"))
     }
 
     /// Waits at most `timeout`; `Ok(None)` if the child is still running.
@@ -161,7 +178,14 @@ impl<R: DeserializeOwned> Process<R> {
         self.report.read_to_end(&mut bytes)?;
         let report: Option<Report> = wire::drain_frames(&mut bytes)?.into_iter().next();
         self.outcome = Some(match report {
-            Some(Report { value, failure, span }) => {
+            Some(Report { value, failure, mut span }) => {
+                span.index = self.index;
+                let mut finished = FINISHED.lock().unwrap_or_else(|e| e.into_inner());
+                // Bounded, as a pool's spans are: a program that never takes them loses the oldest.
+                if finished.len() >= 100_000 {
+                    finished.remove(0);
+                }
+                finished.push(span.clone());
                 self.span = Some(span);
                 match failure {
                     Some(f) => Err(f.into()),
@@ -185,10 +209,33 @@ fn encode_result<R: Serialize>(value: &R) -> Result<Vec<u8>, TaskFailure> {
     Ok(bytes)
 }
 
-/// The spans of joined processes, numbered in the order given: the trace of
-/// a run made of separate processes.
-pub fn spans<R>(processes: &[Process<R>]) -> Vec<Span> {
-    processes.iter().enumerate().filter_map(|(i, p)| p.span.clone().map(|s| Span { index: i, ..s })).collect()
+/// Processes started so far by this program: each one's index.
+static NEXT_INDEX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Spans of the processes that ended since the last [`Process::take_spans`].
+static FINISHED: std::sync::Mutex<Vec<Span>> = std::sync::Mutex::new(Vec::new());
+
+impl Process<()> {
+    /// The spans of the processes that ended since the last call, in the
+    /// order they were started, numbered from 0: the trace of a run made of
+    /// separate processes, as a pool's `take_spans` is of a pool's.
+    ///
+    /// ```
+    /// use parlab::Process;
+    ///
+    /// let _ = Process::take_spans(); // forget earlier runs
+    /// let children: Vec<Process<u8>> = (0..3).map(|i| Process::start(move || i).unwrap()).collect();
+    /// let values: Vec<u8> = children.into_iter().map(|c| c.join().unwrap()).collect();
+    /// let spans = Process::take_spans();
+    /// assert_eq!((values, spans.len()), (vec![0, 1, 2], 3));
+    /// assert_eq!(spans.iter().map(|s| s.index).collect::<Vec<_>>(), [0, 1, 2]);
+    /// ```
+    pub fn take_spans() -> Vec<Span> {
+        let mut spans = std::mem::take(&mut *FINISHED.lock().unwrap_or_else(|e| e.into_inner()));
+        spans.sort_by_key(|s| s.index);
+        spans.iter_mut().enumerate().for_each(|(i, s)| s.index = i);
+        spans
+    }
 }
 
 impl<R> Drop for Process<R> {

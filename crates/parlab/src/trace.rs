@@ -1,6 +1,6 @@
 //! What ran where and when: a [`Span`] for every task, a [`Trace`] for a run.
 //!
-//! Spans are taken on the system-wide monotonic clock ([`crate::clock`]), so
+//! Spans are taken on the system-wide monotonic clock ([`crate::now_ns`]), so
 //! spans from different processes line up on one timeline.
 
 use crate::clock::{now_ns, secs_between};

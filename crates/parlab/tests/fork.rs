@@ -24,20 +24,21 @@ fn no_children_left() -> bool {
 
 fn child_runs_in_another_process() -> Result<(), Failed> {
     let mut p = Process::start(|| std::process::id() as i32)?;
+    let pid = p.pid();
+    check(p.wait()? == &ExitHow::Code(0), format!("{:?}", p.exit_status()))?;
     let child_pid = p.join()?;
-    check(child_pid == p.pid(), "the value comes from the child")?;
-    check(child_pid != std::process::id() as i32, "the child is another process")?;
-    check(p.exit_status() == Some(&ExitHow::Code(0)), format!("{:?}", p.exit_status()))
+    check(child_pid == pid, "the value comes from the child")?;
+    check(child_pid != std::process::id() as i32, "the child is another process")
 }
 
 fn large_results_cross_the_pipe() -> Result<(), Failed> {
-    let mut p = Process::start(|| vec![7u8; 1 << 20])?;
+    let p = Process::start(|| vec![7u8; 1 << 20])?;
     let v = p.join()?;
     check(v.len() == 1 << 20 && v.iter().all(|&b| b == 7), "1 MiB comes back whole")
 }
 
 fn a_panic_comes_back_with_its_message() -> Result<(), Failed> {
-    let mut p = Process::start(|| -> u32 { panic!("boom in the child") })?;
+    let p = Process::start(|| -> u32 { panic!("boom in the child") })?;
     match p.join() {
         Err(Error::Panicked { message }) => check(message == "boom in the child", message),
         other => Err(format!("expected a panic, got {other:?}").into()),
@@ -55,7 +56,7 @@ fn a_signal_is_reported_as_such() -> Result<(), Failed> {
 }
 
 fn an_exit_without_result_is_reported_with_its_code() -> Result<(), Failed> {
-    let mut p = Process::start(|| -> u8 { std::process::exit(7) })?;
+    let p = Process::start(|| -> u8 { std::process::exit(7) })?;
     match p.join() {
         Err(Error::ChildDied { how: ExitHow::Code(7), .. }) => Ok(()),
         other => Err(format!("expected exit code 7, got {other:?}").into()),
@@ -76,12 +77,13 @@ fn dropping_a_running_process_kills_it() -> Result<(), Failed> {
 }
 
 fn two_processes_overlap_in_time() -> Result<(), Failed> {
+    let _ = Process::take_spans();
     let run = Recorder::start("two");
-    let mut a = Process::start(|| task_with(1.0))?;
-    let mut b = Process::start(|| task_with(1.0))?;
+    let a = Process::start(|| task_with(1.0))?;
+    let b = Process::start(|| task_with(1.0))?;
     a.join()?;
     b.join()?;
-    let trace = run.finish(vec![a.span().unwrap().clone(), b.span().unwrap().clone()]);
+    let trace = run.finish(Process::take_spans());
     check(trace.pids().len() == 2, "two processes")?;
     check(!trace.pids().contains(&(std::process::id() as i32)), "neither is the parent")?;
     check(trace.max_concurrency() == 2, "both ran at once")
@@ -95,7 +97,7 @@ fn nothing_printed_before_a_fork_is_printed_twice() -> Result<(), Failed> {
     // SAFETY: single-threaded test; fd 1 is restored below.
     unsafe { nix::libc::dup2(capture.as_raw_fd(), 1) };
     print!("printed-once");
-    let mut p = Process::start(|| ())?;
+    let p = Process::start(|| ())?;
     p.join()?;
     std::io::stdout().flush()?;
     // SAFETY: both descriptors are open; this puts stdout back.

@@ -26,7 +26,7 @@ fn double(x: u64) -> u64 {
 
 /// A Process started inside a pool task.
 fn process_in_pool_task(x: u64) -> u64 {
-    Process::start(move || x + 1).and_then(|mut p| p.join()).expect("a nested process")
+    Process::start(move || x + 1).and_then(Process::join).expect("a nested process")
 }
 
 /// A pool started inside a pool task.
@@ -40,7 +40,7 @@ fn nested_processes_and_pools_work() -> Result<(), Failed> {
     check(pool.map(process_in_pool_task, [1, 2, 3])? == [2, 3, 4], "a Process inside a pool task")?;
     check(pool.map(pool_in_pool_task, [1, 5])? == [6, 22], "a pool inside a pool task")?;
     // A Process inside a Process child, while the parent has a pool.
-    let mut p = Process::start(|| Process::start(|| 7u8).and_then(|mut q| q.join()).map_err(|e| e.to_string()))?;
+    let p = Process::start(|| Process::start(|| 7u8).and_then(Process::join).map_err(|e| e.to_string()))?;
     check(p.join()? == Ok(7), "a Process inside a Process, beside a pool")?;
     pool.shutdown(Shutdown::Wait)?;
     Ok(())
@@ -74,7 +74,7 @@ fn results_are_handed_over_before_a_long_task_ends() -> Result<(), Failed> {
     let mut yielded = vec![0u64; inputs.len()];
     for (i, r) in pool.as_completed(nap, inputs)? {
         r?;
-        yielded[i] = parlab::clock::now_ns();
+        yielded[i] = parlab::now_ns();
     }
     let spans = pool.take_spans();
     let long_end = spans.iter().find(|s| s.index == 100).expect("the long task's span").end_ns;
@@ -97,9 +97,11 @@ fn no_task_waits_behind_a_long_one_while_a_worker_is_idle() -> Result<(), Failed
     check(during >= 15, format!("only {during} of 20 tasks ran beside the long one"))
 }
 
+/// A second join cannot compile (`join` takes the handle); a join after
+/// `join_timeout` took the value says so.
 fn a_second_join_says_so() -> Result<(), Failed> {
     let mut p = Process::start(|| 3u8)?;
-    check(p.join()? == 3, "the first join takes the value")?;
+    check(p.join_timeout(Duration::from_secs(60))? == Some(3), "join_timeout takes the value")?;
     match p.join() {
         Err(e @ Error::AlreadyJoined { .. }) => check(e.to_string().contains("already joined"), e.to_string()),
         other => Err(format!("expected AlreadyJoined, got {other:?}").into()),
@@ -223,7 +225,7 @@ fn a_killed_parent_leaves_no_worker_running() -> Result<(), Failed> {
     use std::io::BufRead;
     let (mut rx, tx) = std::io::pipe()?;
     // The child starts a pool, tells us its workers' pids, and waits.
-    let mut child = Process::start(move || {
+    let child = Process::start(move || {
         use std::io::Write;
         let pool = ProcessPool::new(2).expect("a pool in the child");
         let mut tx = tx;

@@ -8,8 +8,8 @@ use parlab::workloads::task_with;
 /// of its own, and returns both results.
 fn solve((a, b): (f64, f64)) -> parlab::Result<(f64, f64)> {
     // TODO: start two processes with Process::start, then join both
-    let mut first = Process::start(move || task_with(a))?;
-    let mut second = Process::start(move || task_with(b))?;
+    let first = Process::start(move || task_with(a))?;
+    let second = Process::start(move || task_with(b))?;
     Ok((first.join()?, second.join()?))
 }
 

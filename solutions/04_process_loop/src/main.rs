@@ -12,7 +12,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
     for s in sleeps {
         children.push(Process::start(move || task_with(s))?);
     }
-    children.iter_mut().map(|child| child.join()).collect()
+    children.into_iter().map(Process::join).collect()
 }
 
 fn main() {

@@ -12,7 +12,7 @@ fn solve(values: Vec<u64>) -> parlab::Result<Vec<Option<u64>>> {
     for x in values {
         children.push(Process::start(move || fragile(x))?);
     }
-    Ok(children.iter_mut().map(|child| child.join().ok()).collect())
+    Ok(children.into_iter().map(|child| child.join().ok()).collect())
 }
 
 fn main() {

@@ -79,7 +79,7 @@ impl ProcessLog {
 
     /// Takes one sample; returns how many processes the run has now.
     pub fn sample(&mut self) -> usize {
-        let from_ns = parlab::clock::now_ns();
+        let from_ns = parlab::now_ns();
         let pids: Vec<i32> = match &mut self.source {
             Source::Cgroup(path) => std::fs::read_to_string(&*path)
                 .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
@@ -95,7 +95,7 @@ impl ProcessLog {
             }
         };
         let n = pids.len();
-        self.samples.push(Sample { from_ns, to_ns: parlab::clock::now_ns(), pids });
+        self.samples.push(Sample { from_ns, to_ns: parlab::now_ns(), pids });
         n
     }
 
