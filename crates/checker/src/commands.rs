@@ -37,7 +37,7 @@ pub fn verify(
             Verdict::skipped(&ex.name)
         } else {
             let mut v = verify::verify(ex, opts);
-            verify::progress_done(opts);
+            verify::clear_status_line(opts);
             progress.record(&opts.dir, &ex.name, v.verdict == Status::Passed);
             v.next = Some(next_step(manifest, &opts.dir, ex, &v));
             v

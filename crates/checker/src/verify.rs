@@ -51,9 +51,9 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     let expectation = Expectation::of(ex, &input, &v.cpus);
     let mut session = Session::new(ex, opts, &built, &input).map_err(Stop::failed)?;
 
-    progress(opts, "running the checker's sequential baseline");
+    status_line(opts, "running the checker's sequential baseline");
     let (first_baseline, expected) = session.baseline()?;
-    progress(opts, "running your program");
+    status_line(opts, "running your program");
     let first = session.learner_run(&expected)?;
     v.evidence = first.evidence.clone();
     v.timeline = first.timeline.clone();
@@ -76,7 +76,7 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     };
     let mut timings = Timings { baseline: vec![first_baseline], learner: vec![first.timing] };
     while !timings.enough() {
-        progress(opts, &format!("timing: pair {} of at least {}", timings.learner.len() + 1, speed::MIN_PAIRS));
+        status_line(opts, &format!("timing: pair {} of at least {}", timings.learner.len() + 1, speed::MIN_PAIRS));
         timings.baseline.push(session.baseline()?.0);
         timings.learner.push(session.learner_run(&expected)?.timing);
     }
@@ -301,7 +301,7 @@ impl<'a> Session<'a> {
     }
 }
 
-fn progress(opts: &Options, what: &str) {
+fn status_line(opts: &Options, what: &str) {
     if !opts.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprint!("\r\x1b[2K  {what}...");
         if what.is_empty() {
@@ -311,8 +311,8 @@ fn progress(opts: &Options, what: &str) {
 }
 
 /// Clears the progress line.
-pub fn progress_done(opts: &Options) {
-    progress(opts, "");
+pub fn clear_status_line(opts: &Options) {
+    status_line(opts, "");
 }
 
 /// The hidden `baseline` command: the reference, run sequentially on the

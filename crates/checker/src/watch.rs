@@ -32,7 +32,9 @@ pub fn watch(dir: &Path, manifest: &Manifest, json: bool, mut verify: impl FnMut
         let mut changed: Vec<String> = Vec::new();
         loop {
             let event = rx.recv().map_err(|e| e.to_string())?;
-            if let Ok(ev) = event {
+            if let Ok(ev) = event.as_ref()
+                && writes(ev)
+            {
                 changed.extend(exercises_touched(dir, manifest, &ev.paths));
             }
             if !changed.is_empty() {
@@ -40,7 +42,9 @@ pub fn watch(dir: &Path, manifest: &Manifest, json: bool, mut verify: impl FnMut
             }
         }
         while let Ok(event) = rx.recv_timeout(SETTLE) {
-            if let Ok(ev) = event {
+            if let Ok(ev) = event.as_ref()
+                && writes(ev)
+            {
                 changed.extend(exercises_touched(dir, manifest, &ev.paths));
             }
         }
@@ -50,6 +54,12 @@ pub fn watch(dir: &Path, manifest: &Manifest, json: bool, mut verify: impl FnMut
             verify(Some(name));
         }
     }
+}
+
+/// Whether an event changed a file (a build reading the sources, or the
+/// checker hashing them, only opens them).
+fn writes(ev: &notify::Event) -> bool {
+    ev.kind.is_modify() || ev.kind.is_create() || ev.kind.is_remove()
 }
 
 /// The exercises whose Rust sources are among `paths`.

@@ -8,14 +8,10 @@
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// Where cgroups for runs are made, v1's `pids` hierarchy first.
 const ROOTS: [&str; 2] = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"];
 const PREFIX: &str = "parlab-checker-";
-
-/// The cgroup of the run under way, for the Ctrl-C handler.
-static CURRENT: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// How processes are capped for one run.
 pub enum ProcessCap {
@@ -44,7 +40,6 @@ impl ProcessCap {
             if made {
                 let procs =
                     CString::new(dir.join("cgroup.procs").to_string_lossy().as_bytes()).expect("no NUL in path");
-                *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = Some(dir.clone());
                 return ProcessCap::Cgroup { dir, procs_file: procs };
             }
             let _ = std::fs::remove_dir(&dir);
@@ -124,14 +119,13 @@ impl Drop for ProcessCap {
     fn drop(&mut self) {
         if let ProcessCap::Cgroup { dir, .. } = self {
             remove_cgroup(dir);
-            *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
     }
 }
 
 /// Kills whatever is left in a run's cgroup and removes it, retrying briefly
 /// while the last members are reaped.
-fn remove_cgroup(dir: &Path) {
+pub(super) fn remove_cgroup(dir: &Path) {
     for _ in 0..200 {
         for pid in std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default().lines() {
             if let Ok(pid) = pid.trim().parse::<i32>() {
@@ -142,14 +136,6 @@ fn remove_cgroup(dir: &Path) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-}
-
-/// For the Ctrl-C handler: removes the cgroup of the run under way.
-pub fn remove_current() {
-    let current = CURRENT.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some(dir) = current {
-        remove_cgroup(&dir);
     }
 }
 
@@ -179,12 +165,5 @@ fn v2_has_pids(base: &std::path::Path) -> bool {
 }
 
 fn user_processes(uid: u32) -> usize {
-    std::fs::read_dir("/proc")
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-                .filter(|e| e.metadata().is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == uid))
-                .count()
-        })
-        .unwrap_or(0)
+    super::procs::pids().into_iter().filter(|&p| super::procs::owner(p) == Some(uid)).count()
 }

@@ -20,7 +20,7 @@ use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,12 +69,23 @@ pub struct Spec<'a> {
     pub tag: &'a str,
 }
 
-/// The session being run, for the interrupt handler.
-static CURRENT_GROUP: AtomicI32 = AtomicI32::new(0);
+/// The one piece of global state: the run under way, for the interrupt
+/// handler (which `ctrlc` runs on a thread of its own).
+struct CurrentRun {
+    /// The program's session (and process group); 0 between runs.
+    session: i32,
+    /// The run's cgroup, if it has one.
+    cgroup: Option<std::path::PathBuf>,
+    /// Set by the handler: a run that ends after it reports nothing and
+    /// leaves the exit to the handler.
+    interrupted: bool,
+}
 
-/// Set by the interrupt handler: a run that ends after it reports nothing and
-/// leaves the exit to the handler.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static CURRENT: Mutex<CurrentRun> = Mutex::new(CurrentRun { session: 0, cgroup: None, interrupted: false });
+
+fn current() -> std::sync::MutexGuard<'static, CurrentRun> {
+    CURRENT.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Makes this process the reaper of orphaned descendants (Linux), so that a
 /// grandchild that escaped its session still comes back to us.
@@ -99,12 +110,14 @@ pub fn protect_checker() {
 /// started, and its cgroup. Async-signal-safety is not needed: `ctrlc` runs
 /// the handler on a thread of its own.
 pub fn stop_current_run() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-    let g = CURRENT_GROUP.load(Ordering::SeqCst);
-    if g > 0 {
-        let _ = kill(Pid::from_raw(-g), Signal::SIGKILL);
+    let mut run = current();
+    run.interrupted = true;
+    if run.session > 0 {
+        let _ = kill(Pid::from_raw(-run.session), Signal::SIGKILL);
     }
-    cap::remove_current();
+    if let Some(dir) = run.cgroup.take() {
+        cap::remove_cgroup(&dir);
+    }
 }
 
 pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
@@ -140,7 +153,11 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     drop(cmd); // with it the child's handle on the cap: dropping ours removes the cgroup
     let cap_ref: &ProcessCap = &cap;
     let pid = child.id() as i32;
-    CURRENT_GROUP.store(pid, Ordering::SeqCst);
+    {
+        let mut run = current();
+        run.session = pid;
+        run.cgroup = cap_ref.procs_file().and_then(|f| f.parent().map(Path::to_path_buf));
+    }
     let mut log = ProcessLog::new(cap_ref.procs_file(), pid);
 
     let flooded = Arc::new(AtomicBool::new(false));
@@ -203,7 +220,11 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     clean_up(pid, cap_ref);
     let _ = rx.recv(); // the program itself, reaped by the waiter
     let _ = waiter.join();
-    CURRENT_GROUP.store(0, Ordering::SeqCst);
+    {
+        let mut run = current();
+        run.session = 0;
+        run.cgroup = None;
+    }
     let _ = out_thread.join();
     let _ = err_thread.join();
     let cpu_secs = parlab::CpuTime::now().children.saturating_sub(cpu_before).as_secs_f64();
@@ -222,7 +243,7 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
         processes: log,
     };
     drop(cap); // removes the cgroup
-    if INTERRUPTED.load(Ordering::SeqCst) {
+    if current().interrupted {
         // The interrupt handler is cleaning up and will end the process.
         loop {
             std::thread::park();

@@ -33,6 +33,11 @@ pub fn pids() -> Vec<i32> {
         .collect()
 }
 
+/// The user that owns process `pid`.
+pub fn owner(pid: i32) -> Option<u32> {
+    std::fs::metadata(format!("/proc/{pid}")).ok().map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+}
+
 /// Children of `parent`, zombies included.
 pub fn children_of(parent: i32) -> Vec<i32> {
     pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.ppid == parent)).collect()
