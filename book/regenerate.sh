@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates what the book shows from real runs on this machine: every
 # example's output (book/src/output/), every timeline (book/src/img/, SVG from
-# the traces) and the benchmark table (book/src/measured/). Tasks sleep real
+# the traces), the Python twins' outputs (book/python/output/) and the
+# benchmark table (book/src/measured/). Tasks sleep real
 # seconds here, as in the tutorial; it takes about two minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +13,11 @@ for example in crates/parlab/examples/[0-9][0-9]_*.rs; do
     echo "running $name" >&2
     "./target/release/examples/$name" >"book/src/output/$name.txt" 2>&1
 done
+# The Python twins that sleep or do next to nothing (07 and 08 keep every CPU
+# busy: run `book/python/run.sh 07_cpu_vs_io 08_chunksize` on a quiet machine).
+if command -v python3 >/dev/null; then
+    book/python/run.sh
+else
+    echo "no python3: the Python outputs in book/python/output/ are left as they are" >&2
+fi
 cargo run --release -q -p parlab-bench -- --out book/src/measured

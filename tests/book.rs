@@ -169,3 +169,48 @@ fn the_book_builds_with_mdbook() {
     assert!(!html.contains("{{#include"), "an include was left unexpanded");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// The Python twin: every Python block is a complete script under
+/// `book/python/`, included whole, with the `__main__` guard (spawn and
+/// forkserver import the main module in each child); every script is shown
+/// by a chapter; each compiles under the `python3` on PATH, when there is one.
+#[test]
+fn every_python_block_is_a_script_of_book_python() {
+    let python = book().join("python");
+    let mut shown = Vec::new();
+    for (name, text) in chapters() {
+        for (info, body) in code_blocks(&text) {
+            if info != "python" {
+                continue;
+            }
+            for line in body.lines().filter(|l| !l.trim().is_empty()) {
+                let script = line
+                    .trim()
+                    .strip_prefix("{{#include ../python/")
+                    .and_then(|s| s.strip_suffix("}}"))
+                    .unwrap_or_else(|| panic!("{name}: a Python block holds more than an include: {line}"));
+                let file = python.join(script);
+                let source = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{name}: {script}: {e}"));
+                assert!(source.contains("if __name__ == \"__main__\":"), "{script} has no __main__ guard");
+                shown.push(script.to_string());
+            }
+        }
+    }
+    for entry in std::fs::read_dir(&python).unwrap().filter_map(Result::ok) {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.ends_with(".py") {
+            assert!(shown.contains(&file), "book/python/{file} is shown by no chapter");
+        }
+    }
+    let has_python = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if has_python {
+        for script in &shown {
+            let out = std::process::Command::new("python3")
+                .args(["-c", "import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])"])
+                .arg(python.join(script))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
