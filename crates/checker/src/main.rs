@@ -6,13 +6,12 @@
 //! 1 failed or not done, 2 usage or setup error, 3 inconclusive.
 //!
 //! A verification reads as build -> run -> measure -> judge -> report:
-//! `compile`, `sandbox`, `contention` and `speed`, `evidence` and `grade`,
+//! `compile`, `sandbox` (with `parlab::OtherLoad`) and `speed`, `evidence` and `grade`,
 //! `verdict`; `verify` runs the steps in that order.
 
 mod cli;
 mod commands;
 mod compile;
-mod contention;
 mod course;
 mod evidence;
 mod grade;

@@ -151,7 +151,7 @@ impl<'a> Session<'a> {
     fn baseline(&self) -> Result<(Timing, Value), Stop> {
         let me = std::env::current_exe().map_err(|e| Stop::failed(format!("cannot find the checker itself: {e}")))?;
         let cpu = parlab::CpuTime::now().children;
-        let load = crate::contention::Snapshot::now();
+        let load = parlab::OtherLoad::start();
         let mut child = std::process::Command::new(me)
             .arg("--dir")
             .arg(&self.opts.dir)
@@ -178,7 +178,7 @@ impl<'a> Session<'a> {
         // The workloads print as they go: the answer is the last line.
         let last = answer.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
         let value = serde_json::from_str(last).map_err(|e| Stop::failed(format!("the baseline's answer: {e}")))?;
-        let others_cpu_secs = load.and_then(|l| l.others_since(cpu_secs));
+        let others_cpu_secs = load.and_then(|l| l.cpu_secs());
         Ok((Timing { wall_secs, cpu_secs, others_cpu_secs }, value))
     }
 

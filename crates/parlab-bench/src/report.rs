@@ -14,6 +14,8 @@ pub struct Check {
     /// The target in words ("at most 1.5x").
     pub target: String,
     pub met: bool,
+    /// Its figures were measured on a busy machine: a miss is not judged.
+    pub noisy: bool,
 }
 
 /// Everything one run measured.
@@ -30,7 +32,7 @@ pub struct Report {
 
 impl Report {
     pub fn check(&mut self, what: impl Into<String>, value: f64, target: impl Into<String>, met: bool) {
-        self.checks.push(Check { what: what.into(), value, target: target.into(), met });
+        self.checks.push(Check { what: what.into(), value, target: target.into(), met, noisy: false });
     }
 
     /// The figure `name` of `case` on `side`, if measured.
@@ -62,13 +64,18 @@ impl Report {
             for f in self.figures.iter().filter(|f| f.case == case) {
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} |",
+                    "| {} | {}{} | {} | {} | {} |",
                     f.side,
                     f.name,
+                    if f.noisy { " (noisy)" } else { "" },
                     fmt(f.median(), &f.unit),
                     fmt(f.min(), &f.unit),
                     fmt(f.max(), &f.unit)
                 );
+            }
+            let busy: Vec<f64> = self.figures.iter().filter(|f| f.case == case).filter_map(|f| f.others_cpus).collect();
+            if let Some(most) = busy.iter().copied().reduce(f64::max) {
+                let _ = writeln!(s, "\nOther programs kept {most:.2} CPUs busy while this case ran.");
             }
         }
         let _ = writeln!(s, "\n#### Ratios and targets\n");
@@ -81,7 +88,11 @@ impl Report {
                 c.what,
                 c.value,
                 c.target,
-                if c.met { "yes" } else { "**no**" }
+                match (c.met, c.noisy) {
+                    (true, _) => "yes",
+                    (false, true) => "noisy: not judged",
+                    (false, false) => "**no**",
+                }
             );
         }
         for n in &self.notes {

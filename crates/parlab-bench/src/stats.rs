@@ -15,6 +15,14 @@ pub struct Figure {
     /// "s" (lower is better) or "tasks/s" (higher is better).
     pub unit: String,
     pub samples: Vec<f64>,
+    /// CPUs that other programs kept busy, on average, while its case ran
+    /// (the kernel's count: `parlab::OtherLoad`); `None` where not measured.
+    #[serde(default)]
+    pub others_cpus: Option<f64>,
+    /// Measured while others took a quarter of a CPU or more, twice: not to
+    /// be judged.
+    #[serde(default)]
+    pub noisy: bool,
 }
 
 impl Figure {

@@ -25,6 +25,11 @@ fn a_quick_run_measures_every_case_and_writes_markdown_and_json() {
         assert!(figures.iter().any(|f| f["side"] == "python"), "python3 is here, so its half must run");
         assert!(json["notes"].as_array().unwrap().is_empty(), "a Python case failed: {}", json["notes"]);
     }
+    // Every figure says how busy other programs kept the CPUs, and whether that makes it noisy.
+    for f in figures {
+        assert!(f["noisy"].is_boolean(), "{f}");
+        assert!(f.get("others_cpus").is_some(), "{f}");
+    }
     let md = std::fs::read_to_string(out.join("results.md")).unwrap();
     assert!(md.contains("| parlab | ProcessPool chunk 1 |"));
     std::fs::remove_dir_all(&out).ok();

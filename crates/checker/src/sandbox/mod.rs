@@ -145,7 +145,7 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
         })
     };
     let cpu_before = parlab::CpuTime::now().children;
-    let load = crate::contention::Snapshot::now();
+    let load = parlab::OtherLoad::start();
     let mut child = cmd.spawn()?;
     // spawn() returns once exec has succeeded: the clock starts after the
     // cgroup move and exec, as it does for the checker's own baseline.
@@ -228,7 +228,7 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     let _ = out_thread.join();
     let _ = err_thread.join();
     let cpu_secs = parlab::CpuTime::now().children.saturating_sub(cpu_before).as_secs_f64();
-    let others_cpu_secs = load.and_then(|l| l.others_since(cpu_secs));
+    let others_cpu_secs = load.and_then(|l| l.cpu_secs());
     let text =
         |b: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&b.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     let outcome = RunOutcome {
