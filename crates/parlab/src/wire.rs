@@ -12,8 +12,42 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     postcard::to_allocvec(value).map_err(|e| Error::Codec(e.to_string()))
 }
 
+/// Appends `value`'s postcard to `out`, so that a caller can reuse a buffer
+/// or build a frame around it without a second allocation.
+pub(crate) fn encode_into<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> Result<Vec<u8>> {
+    postcard::to_extend(value, out).map_err(|e| Error::Codec(e.to_string()))
+}
+
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     postcard::from_bytes(bytes).map_err(|e| Error::Codec(e.to_string()))
+}
+
+/// Decodes a value that borrows from `bytes` (a block of bytes it holds is
+/// not copied).
+pub(crate) fn decode_borrowed<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Codec(e.to_string()))
+}
+
+/// Calls `each` on the payload of every whole frame at the front of `buf`,
+/// in order; returns how many bytes those frames take.
+pub(crate) fn each_frame(buf: &[u8], mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<usize> {
+    let mut at = 0;
+    while buf.len() - at >= 4 {
+        let len = u32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes")) as usize;
+        if buf.len() - at - 4 < len {
+            break;
+        }
+        each(&buf[at + 4..at + 4 + len])?;
+        at += 4 + len;
+    }
+    Ok(at)
+}
+
+/// Gives back the memory of a buffer that grew for one large frame.
+pub(crate) fn shrink_if_oversized(buf: &mut Vec<u8>) {
+    if buf.capacity() > 4 << 20 && buf.len() < buf.capacity() / 4 {
+        buf.shrink_to(buf.len().max(64 << 10));
+    }
 }
 
 /// The error for a message too large for one frame.
@@ -73,18 +107,11 @@ pub(crate) fn read_raw_frame(r: &mut impl Read, buf: &mut Vec<u8>) -> Result<boo
 /// a buffer that grew for one large frame gives its memory back.
 pub(crate) fn drain_frames<T: DeserializeOwned>(buf: &mut Vec<u8>) -> Result<Vec<T>> {
     let mut out = Vec::new();
-    let mut at = 0;
-    while buf.len() - at >= 4 {
-        let len = u32::from_le_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
-        if buf.len() - at - 4 < len {
-            break;
-        }
-        out.push(decode(&buf[at + 4..at + 4 + len])?);
-        at += 4 + len;
-    }
+    let at = each_frame(buf, |payload| {
+        out.push(decode(payload)?);
+        Ok(())
+    })?;
     buf.drain(..at);
-    if buf.capacity() > 4 << 20 && buf.len() < buf.capacity() / 4 {
-        buf.shrink_to(buf.len().max(64 << 10));
-    }
+    shrink_if_oversized(buf);
     Ok(out)
 }

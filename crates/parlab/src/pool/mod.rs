@@ -206,20 +206,21 @@ impl ProcessPool {
         let mut index = first_index;
         let mut ids = Vec::new();
         let mut chunk: Vec<A> = Vec::with_capacity(chunk_size.max(1));
+        let mut args = Vec::new();
         let mut inputs = inputs.into_iter().peekable();
         while inputs.peek().is_some() {
             chunk.clear();
             chunk.extend(inputs.by_ref().take(chunk_size.max(1)));
             let count = chunk.len();
             let first_id = inner.next_id;
-            let request = Request {
-                first_id,
-                first_index: index,
-                trampoline: tramp as usize,
-                func: f as usize,
-                args: wire::encode(&chunk)?,
-            };
-            inner.queue.push_back(Chunk { first_id, request: wire::encode(&request)? });
+            args.clear();
+            args = wire::encode_into(&chunk, args)?;
+            let request =
+                Request { first_id, first_index: index, trampoline: tramp as usize, func: f as usize, args: &args };
+            let mut frame = Vec::with_capacity(args.len() + 48);
+            frame.extend_from_slice(&[0; Chunk::HEADER]);
+            let frame = wire::encode_into(&request, frame)?;
+            inner.queue.push_back(Chunk { first_id, frame });
             ids.push(first_id);
             inner.next_id += count as u64;
             index += count;

@@ -86,8 +86,15 @@ pub(super) struct Worker {
 /// A chunk waiting for a worker.
 pub(super) struct Chunk {
     pub first_id: u64,
-    /// The request's postcard, without its claim slot.
-    pub request: Vec<u8>,
+    /// The whole frame as it goes down the pipe: [`Chunk::HEADER`] bytes
+    /// (its length and claim slot, filled in when it is sent), then the
+    /// request's postcard. Built once, so sending it copies it once.
+    pub frame: Vec<u8>,
+}
+
+impl Chunk {
+    /// The frame's 4-byte length and 4-byte claim slot.
+    pub const HEADER: usize = 8;
 }
 
 /// A chunk some worker holds: its claim slot, how many workers hold it, and
@@ -197,14 +204,18 @@ impl Inner {
             _ => 1,
         };
         let now = now_ns();
+        // A worker is topped up once half its queue has drained, not after
+        // every reply: one write then carries many requests, and one read
+        // in the worker takes them all.
+        let refill: Vec<bool> = self.workers.iter().map(|w| w.in_flight.len() <= depth / 2).collect();
         let mut outgoing: Vec<Vec<u8>> = vec![Vec::new(); self.workers.len()];
         while let Some(chunk) = self.queue.front() {
-            let size = chunk.request.len() + 8;
+            let size = chunk.frame.len();
             let target = self
                 .workers
                 .iter()
                 .enumerate()
-                .filter(|(_, w)| w.exited.is_none() && w.to_worker.is_some())
+                .filter(|(i, w)| w.exited.is_none() && w.to_worker.is_some() && refill[*i])
                 .filter(|(_, w)| {
                     w.in_flight.is_empty()
                         || (w.in_flight.len() < depth && w.bytes_in_flight + size <= MAX_BYTES_IN_FLIGHT)
@@ -213,28 +224,26 @@ impl Inner {
                 .map(|(i, _)| i);
             let Some(i) = target else { break };
             let Some(slot) = self.claims.take() else { break };
-            let chunk = self.queue.pop_front().expect("front exists");
-            // One frame: length, claim slot, request.
-            let Ok(len) = u32::try_from(chunk.request.len() + 4) else {
+            let Chunk { first_id, mut frame } = self.queue.pop_front().expect("front exists");
+            // The length counts the claim slot and the request.
+            let Ok(len) = u32::try_from(frame.len() - 4) else {
                 self.claims.give_back(slot);
-                let failure = TaskFailure::Codec(wire::too_large(chunk.request.len()).to_string());
-                self.results.insert(chunk.first_id, (now, Outcome::Done(Err(failure))));
+                let failure = TaskFailure::Codec(wire::too_large(frame.len() - Chunk::HEADER).to_string());
+                self.results.insert(first_id, (now, Outcome::Done(Err(failure))));
                 continue;
             };
-            let mut framed = Vec::with_capacity(chunk.request.len() + 8);
-            framed.extend_from_slice(&len.to_le_bytes());
-            framed.extend_from_slice(&slot.to_le_bytes());
-            framed.extend_from_slice(&chunk.request);
+            frame[..4].copy_from_slice(&len.to_le_bytes());
+            frame[4..Chunk::HEADER].copy_from_slice(&slot.to_le_bytes());
             let w = &mut self.workers[i];
             if w.in_flight.is_empty() {
                 w.head_since_ns = now;
             }
+            w.in_flight.push_back((first_id, frame.len()));
+            w.bytes_in_flight += frame.len();
+            outgoing[i].extend_from_slice(&frame);
             // A chunk queued behind another may be handed on later: keep its frame.
-            let keep = (!w.in_flight.is_empty()).then(|| framed.clone());
-            w.in_flight.push_back((chunk.first_id, framed.len()));
-            w.bytes_in_flight += framed.len();
-            outgoing[i].extend_from_slice(&framed);
-            self.sent.insert(chunk.first_id, Sent { slot, holders: 1, frame: keep });
+            let keep = (w.in_flight.len() > 1).then_some(frame);
+            self.sent.insert(first_id, Sent { slot, holders: 1, frame: keep });
         }
         for (w, bytes) in self.workers.iter_mut().zip(outgoing) {
             if let (false, Some(tx)) = (bytes.is_empty(), w.to_worker.as_mut()) {
@@ -328,6 +337,9 @@ impl Inner {
             .collect())
     }
 
+    /// Reads what worker `i` sent and takes in every whole reply. Replies
+    /// are decoded where they lie in the read buffer; only a partial one at
+    /// the end is kept for the next read.
     pub(super) fn read_worker(&mut self, i: usize) -> Result<()> {
         let w = &mut self.workers[i];
         let Some(rx) = w.from_worker.as_mut() else { return Ok(()) };
@@ -340,41 +352,59 @@ impl Inner {
             self.worker_died(i);
             return Ok(());
         }
-        w.received.extend_from_slice(&self.read_buf[..n]);
-        let replies: Vec<Reply> = wire::drain_frames(&mut w.received)?;
         let now = now_ns();
-        for reply in replies {
-            let w = &mut self.workers[i];
-            if let Some(pos) = w.in_flight.iter().position(|c| c.0 == reply.first_id) {
-                let (_, bytes) = w.in_flight.remove(pos).expect("position is valid");
-                w.bytes_in_flight -= bytes;
+        let (buf, mut received) = (std::mem::take(&mut self.read_buf), std::mem::take(&mut w.received));
+        let taken = if received.is_empty() {
+            let taken = wire::each_frame(&buf[..n], |payload| self.take_reply(i, payload, now));
+            if let Ok(used) = taken {
+                received.extend_from_slice(&buf[used..n]);
             }
-            w.head_since_ns = now;
-            if let Some(sent) = self.sent.get_mut(&reply.first_id) {
-                sent.holders -= 1;
-                if sent.holders == 0 {
-                    let slot = sent.slot;
-                    self.sent.remove(&reply.first_id);
-                    self.claims.give_back(slot);
-                }
+            taken
+        } else {
+            received.extend_from_slice(&buf[..n]);
+            let taken = wire::each_frame(&received, |payload| self.take_reply(i, payload, now));
+            if let Ok(used) = taken {
+                received.drain(..used);
+                wire::shrink_if_oversized(&mut received);
             }
-            // Another worker claimed it first: it ran there, not here.
-            let Some(span) = reply.span else { continue };
-            let chunk_ns = span.end_ns.saturating_sub(span.start_ns) as f64;
-            self.chunk_ns = Some(self.chunk_ns.map_or(chunk_ns, |avg| 0.8 * avg + 0.2 * chunk_ns));
-            let end = span.end_ns;
-            if self.spans.len() < MAX_SPANS {
-                self.spans.push(span);
-            } else {
-                self.dropped_spans += 1;
+            taken
+        };
+        self.read_buf = buf;
+        self.workers[i].received = received;
+        taken.map(drop)
+    }
+
+    /// Takes in one reply from worker `i`, read at `now`.
+    fn take_reply(&mut self, i: usize, payload: &[u8], now: u64) -> Result<()> {
+        let reply: Reply = wire::decode_borrowed(payload)?;
+        let w = &mut self.workers[i];
+        if let Some(pos) = w.in_flight.iter().position(|c| c.0 == reply.first_id) {
+            let (_, bytes) = w.in_flight.remove(pos).expect("position is valid");
+            w.bytes_in_flight -= bytes;
+        }
+        w.head_since_ns = now;
+        if let std::collections::hash_map::Entry::Occupied(mut sent) = self.sent.entry(reply.first_id) {
+            sent.get_mut().holders -= 1;
+            if sent.get().holders == 0 {
+                self.claims.give_back(sent.remove().slot);
             }
-            if !self.discarded.remove(&reply.first_id) {
-                let done = match reply.failure {
-                    Some(failure) => Err(failure),
-                    None => Ok(reply.results),
-                };
-                self.results.insert(reply.first_id, (end, Outcome::Done(done)));
-            }
+        }
+        // Another worker claimed it first: it ran there, not here.
+        let Some(span) = reply.span else { return Ok(()) };
+        let chunk_ns = span.end_ns.saturating_sub(span.start_ns) as f64;
+        self.chunk_ns = Some(self.chunk_ns.map_or(chunk_ns, |avg| 0.8 * avg + 0.2 * chunk_ns));
+        let end = span.end_ns;
+        if self.spans.len() < MAX_SPANS {
+            self.spans.push(span);
+        } else {
+            self.dropped_spans += 1;
+        }
+        if self.discarded.is_empty() || !self.discarded.remove(&reply.first_id) {
+            let done = match reply.failure {
+                Some(failure) => Err(failure),
+                None => Ok(reply.results.to_vec()),
+            };
+            self.results.insert(reply.first_id, (end, Outcome::Done(done)));
         }
         Ok(())
     }

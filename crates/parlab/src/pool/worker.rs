@@ -8,9 +8,10 @@
 //! follows it in the worker's queue.
 
 use super::claims::Claims;
+use crate::clock::now_ns;
 use crate::error::panic_message;
 use crate::error::{Result, TaskFailure};
-use crate::trace::Span;
+use crate::trace::{Span, current_pid, current_tid};
 use crate::wire;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::fs::File;
@@ -22,19 +23,28 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 /// as one span covering its tasks. A panic fails the chunk: `map` fails on
 /// the first error anyway, and a submitted task is a chunk of one. One
 /// instance per (argument, result) type.
-pub(super) type Trampoline = fn(usize, &[u8], usize, usize) -> (Result<Vec<u8>, TaskFailure>, Span);
+pub(super) type Trampoline = fn(usize, &[u8], usize, &Runner) -> (Result<Vec<u8>, TaskFailure>, Span);
+
+/// Who runs the chunks: read once per worker, as `getpid` and `gettid` are
+/// system calls, and two more per tiny task showed as a fifth of its cost.
+pub(super) struct Runner {
+    pub worker: usize,
+    pub pid: i32,
+    pub tid: i32,
+}
 
 pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
     func: usize,
     args: &[u8],
     first_index: usize,
-    worker: usize,
+    runner: &Runner,
 ) -> (Result<Vec<u8>, TaskFailure>, Span) {
     // SAFETY: `func` is the address of an `fn(A) -> R` taken in the process
     // this worker was forked from, so the same code sits at the same address.
     let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
     let mut tasks = 0;
-    let (encoded, mut span) = Span::measure(first_index, worker, || {
+    let start_ns = now_ns();
+    let encoded = (|| {
         let args: Vec<A> = wire::decode(args)
             .map_err(|e| TaskFailure::Codec(format!("the task's argument could not be decoded in the worker ({e})")))?;
         tasks = args.len();
@@ -47,28 +57,42 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
             return Err(TaskFailure::Codec(wire::too_large(bytes.len()).to_string()));
         }
         Ok(bytes)
-    });
-    span.tasks = tasks;
+    })();
+    let end_ns = now_ns();
+    let span = Span {
+        index: first_index,
+        pid: runner.pid,
+        tid: runner.tid,
+        worker: runner.worker,
+        tasks,
+        start_ns,
+        end_ns,
+        sleep: None,
+    };
     (encoded, span)
 }
 
+/// A chunk to run. The arguments are borrowed both ways: the parent encodes
+/// them into a reused buffer, and the worker decodes them where they lie.
 #[derive(Serialize, Deserialize)]
-pub(super) struct Request {
+pub(super) struct Request<'a> {
     pub first_id: u64,
     pub first_index: usize,
     pub trampoline: usize,
     pub func: usize,
     /// postcard of the chunk's `Vec<A>`, sent as one block of bytes.
-    #[serde(with = "serde_bytes")]
-    pub args: Vec<u8>,
+    #[serde(with = "serde_bytes", borrow)]
+    pub args: &'a [u8],
 }
 
+/// What a worker says of a chunk. The results are borrowed both ways: the
+/// parent decodes a reply where it lies in its read buffer.
 #[derive(Serialize, Deserialize)]
-pub(super) struct Reply {
+pub(super) struct Reply<'a> {
     pub first_id: u64,
     /// postcard of the chunk's `Vec<R>`; empty when `failure` is set.
-    #[serde(with = "serde_bytes")]
-    pub results: Vec<u8>,
+    #[serde(with = "serde_bytes", borrow)]
+    pub results: &'a [u8],
     pub failure: Option<TaskFailure>,
     /// `None` when another worker claimed the chunk first: it did not run here.
     pub span: Option<Span>,
@@ -81,6 +105,7 @@ pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: C
     let mut reader = BufReader::with_capacity(64 * 1024, requests);
     let mut writer = BufWriter::with_capacity(64 * 1024, replies);
     let mut payload = Vec::new();
+    let runner = Runner { worker: index, pid: current_pid(), tid: current_tid() };
     loop {
         match wire::read_raw_frame(&mut reader, &mut payload) {
             Ok(true) => {}
@@ -91,19 +116,21 @@ pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: C
             return 4;
         }
         let slot = u32::from_le_bytes(payload[..4].try_into().expect("4 bytes"));
-        let Ok(request) = wire::decode::<Request>(&payload[4..]) else { return 4 };
+        let Ok(request) = wire::decode_borrowed::<Request>(&payload[4..]) else { return 4 };
+        let sent: Vec<u8>;
         let reply = if claims.claim(slot) {
             // SAFETY: the parent took this address from a `Trampoline` before
             // forking this worker (see `run_chunk`).
             let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
-            let (results, span) = tramp(request.func, &request.args, request.first_index, index);
+            let (results, span) = tramp(request.func, request.args, request.first_index, &runner);
             let (results, failure) = match results {
                 Ok(bytes) => (bytes, None),
                 Err(f) => (Vec::new(), Some(f)),
             };
-            Reply { first_id: request.first_id, results, failure, span: Some(span) }
+            sent = results;
+            Reply { first_id: request.first_id, results: &sent, failure, span: Some(span) }
         } else {
-            Reply { first_id: request.first_id, results: Vec::new(), failure: None, span: None }
+            Reply { first_id: request.first_id, results: &[], failure: None, span: None }
         };
         // What a task printed without a newline must not wait for the next task.
         let _ = std::io::stdout().flush();
