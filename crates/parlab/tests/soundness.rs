@@ -273,6 +273,45 @@ fn many_maps_of_large_chunks_never_hang() -> Result<(), Failed> {
     }
 }
 
+/// A reply of `x % 1500` bytes: small ones go through the shared rings, the
+/// larger down the pipes, and their sizes make frames wrap round the rings' end.
+fn bytes_of(x: u64) -> Vec<u8> {
+    vec![(x % 251) as u8; (x % 1500) as usize]
+}
+
+fn expected_bytes(x: u64) -> bool {
+    let v = bytes_of(x);
+    v.len() == (x % 1500) as usize && v.iter().all(|&b| b == (x % 251) as u8)
+}
+
+/// Replies of every size, through rings and pipes, many times round each
+/// ring; then one task at a time, so the parent sleeps before every reply
+/// and must be woken each time (a lost wake-up hangs). In a child, so a hang
+/// is a failure.
+fn replies_of_every_size_arrive_whole_and_wake_the_parent() -> Result<(), Failed> {
+    let mut child = Process::start(|| {
+        let pool = ProcessPool::new(2).expect("a pool");
+        for chunk in [1, 7] {
+            let got = pool.map_chunked(bytes_of, 0..20_000, chunk).expect("map");
+            assert!(got.iter().zip(0..).all(|(v, x)| *v == bytes_of(x)), "a reply came back wrong");
+        }
+        for x in 0..2_000 {
+            let got = pool.submit(bytes_of, x).expect("submit").join().expect("join");
+            assert!(expected_bytes(x) && got == bytes_of(x), "reply {x} came back wrong");
+        }
+        for (i, r) in pool.as_completed(nap, [0.0, 0.02, 0.0, 0.01]).expect("as_completed") {
+            r.unwrap_or_else(|e| panic!("task {i}: {e}"));
+        }
+    })?;
+    match child.join_timeout(Duration::from_secs(120))? {
+        Some(()) => Ok(()),
+        None => {
+            child.kill()?;
+            Err("the replies did not all arrive in two minutes: a wake-up was lost".into())
+        }
+    }
+}
+
 /// The same generic code on every executor: the compiler checks the one surface.
 fn on_any<E: parlab::Executor>(e: &E) -> parlab::Result<(Vec<u64>, u64, Vec<usize>)> {
     let mapped = e.map_chunked(double, 0..10, 3)?;
@@ -310,6 +349,10 @@ fn main() {
         Trial::test("spans_stay_bounded", spans_stay_bounded),
         Trial::test("a_second_join_says_so", a_second_join_says_so),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
+        Trial::test(
+            "replies_of_every_size_arrive_whole_and_wake_the_parent",
+            replies_of_every_size_arrive_whole_and_wake_the_parent,
+        ),
         Trial::test("a_worker_that_died_idle_is_reported_so", a_worker_that_died_idle_is_reported_so),
         Trial::test(
             "what_a_task_prints_is_not_lost_when_the_pool_is_dropped",

@@ -4,10 +4,12 @@
 //! Tasks are plain functions (`fn(A) -> R`), sent to forked workers by
 //! address with their arguments in postcard (module `worker`). The parent
 //! side (module `scheduler`) runs no thread: it pumps the pool whenever the
-//! caller waits. Results are handed over as soon as their tasks end, and no
-//! task waits behind a long one while a worker is idle (module `claims`).
+//! caller waits. Results are handed over as soon as their tasks end (small
+//! ones through rings in shared memory, module `mailbox`), and no task waits
+//! behind a long one while a worker is idle (module `claims`).
 
 mod claims;
+mod mailbox;
 mod scheduler;
 mod worker;
 
@@ -259,18 +261,25 @@ impl ProcessPool {
         // work: its death is then reported as it was (idle or not). Whatever
         // is read here is progress: the caller looks at it before waiting.
         let ready = inner.poll_workers(false)?;
-        let progressed = !ready.is_empty();
+        let mut progressed = !ready.is_empty();
         for w in ready {
             inner.read_worker(w)?;
         }
+        progressed |= inner.take_rings()?;
         inner.dispatch();
         if inner.broken.is_some() {
             return Ok(());
         }
         if !progressed {
-            for w in inner.poll_workers(block)? {
+            // Replies come through shared rings; a worker wakes the parent
+            // through its pipe only when told it may be asleep.
+            let arrived = inner.may_sleep(block);
+            let ready = if arrived { Ok(Vec::new()) } else { inner.poll_workers(block) };
+            inner.may_sleep(false);
+            for w in ready? {
                 inner.read_worker(w)?;
             }
+            inner.take_rings()?;
         }
         inner.rescue_stalled();
         inner.dispatch();

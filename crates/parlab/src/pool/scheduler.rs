@@ -10,6 +10,7 @@
 //! its pipe; every pending task then fails with [`Error::BrokenPool`].
 
 use super::claims::ClaimTable;
+use super::mailbox::Mailboxes;
 use super::worker::{Reply, worker_main};
 use crate::clock::now_ns;
 use crate::error::{Error, ExitHow, Result, TaskFailure, os};
@@ -142,6 +143,9 @@ pub(super) struct Inner {
     pub discarded: IdSet,
     sent: IdMap<Sent>,
     claims: ClaimTable,
+    mailboxes: Mailboxes,
+    /// Reused buffer for a reply that wraps round its ring's end.
+    scratch: Vec<u8>,
     /// Reused buffer for reading replies.
     read_buf: Vec<u8>,
     pub spans: Vec<Span>,
@@ -158,9 +162,10 @@ impl Inner {
     pub(super) fn start(workers: usize) -> Result<Inner> {
         let n = workers.max(1);
         let claims = ClaimTable::new(n * MAX_CHUNKS_IN_FLIGHT * 2)?;
+        let mailboxes = Mailboxes::new(n)?;
         let mut started: Vec<Worker> = Vec::new();
         for index in 0..n {
-            match start_worker(index, &claims) {
+            match start_worker(index, &claims, &mailboxes) {
                 Ok(w) => started.push(w),
                 Err(e) => {
                     for mut w in started {
@@ -177,6 +182,8 @@ impl Inner {
             discarded: IdSet::default(),
             sent: IdMap::default(),
             claims,
+            mailboxes,
+            scratch: Vec::new(),
             read_buf: vec![0; 256 * 1024],
             spans: Vec::new(),
             dropped_spans: 0,
@@ -349,6 +356,8 @@ impl Inner {
             Err(_) => 0,
         };
         if n == 0 {
+            // What it finished before it died still counts.
+            self.take_rings()?;
             self.worker_died(i);
             return Ok(());
         }
@@ -374,8 +383,41 @@ impl Inner {
         taken.map(drop)
     }
 
-    /// Takes in one reply from worker `i`, read at `now`.
+    /// Takes in the replies waiting in the workers' rings; `true` if any.
+    pub(super) fn take_rings(&mut self) -> Result<bool> {
+        if self.broken.is_some() {
+            return Ok(false);
+        }
+        let now = now_ns();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut taken = Ok(false);
+        for i in 0..self.workers.len() {
+            let inbox = self.mailboxes.inbox(i);
+            match inbox.take(&mut scratch, |payload| self.take_reply(i, payload, now)) {
+                Ok(n) => taken = taken.map(|any| any || n > 0),
+                Err(e) => {
+                    taken = Err(e);
+                    break;
+                }
+            }
+        }
+        self.scratch = scratch;
+        taken
+    }
+
+    /// Raises (or lowers) the flag that asks workers to wake the parent
+    /// through its pipes; after raising it, whether a reply came in anyway.
+    pub(super) fn may_sleep(&self, asleep: bool) -> bool {
+        self.mailboxes.parent_may_sleep(asleep);
+        asleep && self.mailboxes.any_waiting()
+    }
+
+    /// Takes in one reply from worker `i`, read at `now`. An empty frame
+    /// only woke the parent (see [`super::mailbox`]).
     fn take_reply(&mut self, i: usize, payload: &[u8], now: u64) -> Result<()> {
+        if payload.is_empty() {
+            return Ok(());
+        }
         let reply: Reply = wire::decode_borrowed(payload)?;
         let w = &mut self.workers[i];
         if let Some(pos) = w.in_flight.iter().position(|c| c.0 == reply.first_id) {
@@ -448,7 +490,7 @@ pub(super) fn stop_worker(w: &mut Worker) {
     }
 }
 
-fn start_worker(index: usize, claims: &ClaimTable) -> Result<Worker> {
+fn start_worker(index: usize, claims: &ClaimTable, mailboxes: &Mailboxes) -> Result<Worker> {
     let flags = nix::fcntl::OFlag::O_CLOEXEC;
     let (req_read, req_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
     let (rep_read, rep_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
@@ -458,8 +500,8 @@ fn start_worker(index: usize, claims: &ClaimTable) -> Result<Worker> {
         unregister_parent_fd(to_worker.as_raw_fd());
         return Err(e);
     }
-    let view = claims.view();
-    let child = fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write), view));
+    let (view, outbox) = (claims.view(), mailboxes.outbox(index));
+    let child = fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write), view, outbox));
     match child {
         Ok(pid) => Ok(Worker {
             pid,

@@ -3,11 +3,13 @@
 //! A worker is a `fork` of the pool's creator, so a function's address means
 //! the same code in the worker as in the parent: a request carries that
 //! address and the postcard of the arguments; the reply carries the postcard
-//! of the results. Each reply is flushed as soon as its chunk ends, so that
-//! a result reaches the parent when its task does, even when a long task
-//! follows it in the worker's queue.
+//! of the results. Each reply is sent as soon as its chunk ends (through the
+//! shared ring of [`super::mailbox`] when small), so that a result reaches
+//! the parent when its task does, even when a long task follows it in the
+//! worker's queue.
 
 use super::claims::Claims;
+use super::mailbox::Outbox;
 use crate::clock::now_ns;
 use crate::error::panic_message;
 use crate::error::{Result, TaskFailure};
@@ -101,7 +103,7 @@ pub(super) struct Reply<'a> {
 /// The worker's loop: read a chunk, claim it, run its tasks, send their
 /// results at once. Exit codes: 0 at the end of the requests, 4 when a
 /// request cannot be read, 5 when the parent is gone.
-pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: Claims) -> i32 {
+pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: Claims, outbox: Outbox) -> i32 {
     let mut reader = BufReader::with_capacity(64 * 1024, requests);
     let mut writer = BufWriter::with_capacity(64 * 1024, replies);
     let mut payload = Vec::new();
@@ -134,7 +136,7 @@ pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: C
         };
         // What a task printed without a newline must not wait for the next task.
         let _ = std::io::stdout().flush();
-        if wire::write_frame(&mut writer, &reply).is_err() || writer.flush().is_err() {
+        if send(&mut writer, outbox, &reply).is_err() {
             return 5;
         }
         // A large request's buffer is not kept for the pool's life.
@@ -143,4 +145,22 @@ pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: C
         }
     }
     if writer.flush().is_err() { 5 } else { 0 }
+}
+
+/// Sends a reply at once: through the shared ring when it is small and
+/// there is room (no system call unless the parent sleeps), else down the pipe.
+fn send(pipe: &mut BufWriter<File>, outbox: Outbox, reply: &Reply) -> Result<()> {
+    let mut stack = [0u8; 1024];
+    if let Ok(payload) = postcard::to_slice(reply, &mut stack) {
+        let wake = || {
+            pipe.write_all(&[0; 4])?;
+            pipe.flush()
+        };
+        if outbox.put(payload, wake)? {
+            return Ok(());
+        }
+    }
+    wire::write_frame(pipe, reply)?;
+    pipe.flush()?;
+    Ok(())
 }
