@@ -214,3 +214,177 @@ fn every_python_block_is_a_script_of_book_python() {
         }
     }
 }
+
+/// The lines a `{{#include}}` shows: the anchored part only, without the
+/// anchor lines mdBook strips.
+fn shown_lines(file: &str, anchor: Option<&str>) -> Vec<String> {
+    let lines: Vec<&str> = file.lines().collect();
+    let part: Vec<&str> = match anchor {
+        Some(a) => {
+            let start = lines.iter().position(|l| l.contains(&format!("ANCHOR: {a}"))).map_or(0, |i| i + 1);
+            let end = lines.iter().position(|l| l.contains(&format!("ANCHOR_END: {a}"))).unwrap_or(lines.len());
+            lines[start..end].to_vec()
+        }
+        None => lines,
+    };
+    part.into_iter().filter(|l| !l.contains("ANCHOR")).map(str::to_string).collect()
+}
+
+/// Code and output shown in a code block fit a phone's screen turned
+/// sideways and a laptop's without a scroll bar: 90 columns at most.
+#[test]
+fn every_shown_code_and_output_line_fits_90_columns() {
+    let src = book().join("src");
+    let mut long = Vec::new();
+    for (name, text) in chapters() {
+        for (_, body) in code_blocks(&text) {
+            for (path, anchor) in includes(&body) {
+                let file = std::fs::read_to_string(src.join(&path)).unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+                for line in shown_lines(&file, anchor.as_deref()) {
+                    if line.chars().count() > 90 {
+                        long.push(format!("{name} shows {path}: {} columns: {line}", line.chars().count()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "lines over 90 columns:\n{}", long.join("\n"));
+}
+
+/// The tick labels of a timeline SVG, left to right.
+fn tick_labels(svg: &str) -> Vec<String> {
+    svg.lines()
+        .filter(|l| l.starts_with("<line class=\"parlab-grid\""))
+        .filter_map(|l| l.split("text-anchor=\"middle\">").nth(1))
+        .map(|t| t.trim_end_matches("</text>").to_string())
+        .collect()
+}
+
+/// Every timeline picture is shown (inline, so that it takes the theme's
+/// colours), scales with the page, and pictures of one example, which the
+/// text compares, share one time axis.
+#[test]
+fn pictures_are_shown_inline_themed_and_compared_on_one_axis() {
+    let img = book().join("src/img");
+    let all_text: String = chapters().into_iter().map(|(_, t)| t).collect();
+    let mut by_example: std::collections::BTreeMap<String, Vec<(String, Vec<String>)>> = Default::default();
+    for entry in std::fs::read_dir(&img).unwrap().filter_map(Result::ok) {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if !file.ends_with(".svg") {
+            continue;
+        }
+        let svg = std::fs::read_to_string(entry.path()).unwrap();
+        assert!(
+            all_text.contains(&format!("{{{{#include img/{file}}}}}")),
+            "{file} is not shown inline by any chapter"
+        );
+        assert!(svg.contains("width=\"100%\"") && svg.contains("var(--fg"), "{file}: not scaled or not themed");
+        assert!(!svg.contains("\n\n"), "{file} has a blank line, which would end Markdown's HTML block");
+        let ticks = tick_labels(&svg);
+        assert!(ticks.len() >= 2, "{file} has no time axis");
+        by_example.entry(file[..2].to_string()).or_default().push((file, ticks));
+    }
+    for (number, pictures) in by_example {
+        let (first, axis) = &pictures[0];
+        for (file, ticks) in &pictures[1..] {
+            assert_eq!(ticks, axis, "chapter {number}: {file} and {first} are compared but drawn on different axes");
+        }
+    }
+}
+
+/// Prose without its code blocks, includes and web links: the words a reader
+/// reads as the book's own claims.
+fn prose(md: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if !in_code && !line.contains("{{#include") {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Measured quantities in a text: a number with a unit of time, a ratio
+/// ("1.84x") or a share ("60%"), as (number, unit).
+fn measured_quantities(text: &str) -> Vec<(String, &'static str)> {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit() && (i == 0 || !(word(chars[i - 1]) || chars[i - 1] == '.'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == ',') {
+            j += 1;
+        }
+        if j + 1 < chars.len() && chars[j] == '.' && chars[j + 1].is_ascii_digit() {
+            j += 1;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        let number: String = chars[i..j].iter().collect();
+        let after = if chars.get(j) == Some(&' ') { j + 1 } else { j };
+        let unit = ["ms", "µs", "s", "x", "%"].into_iter().find(|u| {
+            let u: Vec<char> = u.chars().collect();
+            chars.get(after..after + u.len()) == Some(&u[..]) && chars.get(after + u.len()).is_none_or(|&c| !word(c))
+        });
+        if let Some(unit) = unit {
+            found.push((number, unit));
+        }
+        i = j.max(i + 1);
+    }
+    found
+}
+
+#[test]
+fn measured_quantities_are_found_as_written() {
+    let got = measured_quantities("took 0.840 s (1.84x), 197 µs, 60% busy; 2 CPUs, v3.12, 10.5ms.");
+    let got: Vec<String> = got.into_iter().map(|(n, u)| format!("{n} {u}")).collect();
+    assert_eq!(got, ["0.840 s", "1.84 x", "197 µs", "60 %", "10.5 ms"]);
+}
+
+/// Every time, ratio or share the prose quotes is one a committed run
+/// printed: an example's output, a Python twin's output or the benchmark's
+/// table. A number that is a setting, not a measurement ("tasks sleep
+/// 1 s"), is listed here with the reason.
+#[test]
+fn every_number_in_the_prose_comes_from_a_committed_run() {
+    let src = book().join("src");
+    let mut sources = String::new();
+    for dir in [src.join("output"), book().join("python/output"), src.join("measured")] {
+        for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+            if entry.path().extension().is_some_and(|e| e == "txt" || e == "md") {
+                sources.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+                sources.push('\n');
+            }
+        }
+    }
+    // Settings and arithmetic, not measurements.
+    let settings: &[(&str, &str)] = &[("00_introduction.md", "100 ms")];
+    let mut unsourced = Vec::new();
+    for (name, text) in chapters() {
+        for (number, unit) in measured_quantities(&prose(&text)) {
+            let (joined, spaced) = (format!("{number}{unit}"), format!("{number} {unit}"));
+            let found = sources.contains(&joined) || sources.contains(&spaced);
+            if !found && !settings.iter().any(|&(n, q)| n == name && (q == joined || q == spaced)) {
+                unsourced.push(format!("{name}: {spaced}"));
+            }
+        }
+    }
+    assert!(
+        unsourced.is_empty(),
+        "numbers no committed output holds (regenerate, then quote):\n{}",
+        unsourced.join("\n")
+    );
+}

@@ -23,8 +23,8 @@ fn main() -> parlab::Result<()> {
     }
     let parallel = run.finish(Process::take_spans());
 
-    timeline::print(&sequential);
-    timeline::print(&parallel);
+    // One time axis for both, so the parallel run draws half as long.
+    timeline::print_together(&[&sequential, &parallel]);
     Ok(())
 }
 // ANCHOR_END: main

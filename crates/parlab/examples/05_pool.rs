@@ -21,10 +21,13 @@ fn main() -> parlab::Result<()> {
     let run = Recorder::start("05 default pool");
     pool.map(|_| task(), 0..10)?;
     let default = run.finish(pool.take_spans());
-    println!("Default pool ({} workers): finished in {:.2} second(s)", pool.size(), default.wall_secs());
+    println!(
+        "Default pool ({} workers): finished in {:.2} second(s)",
+        pool.size(),
+        default.wall_secs()
+    );
     println!("{}", parlab::Cpus::detect().explain());
-    timeline::print(&ten);
-    timeline::print(&default);
+    timeline::print_together(&[&ten, &default]);
     Ok(())
 }
 // ANCHOR_END: main

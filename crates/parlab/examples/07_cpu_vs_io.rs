@@ -7,9 +7,13 @@
 use parlab::workloads::{count_primes, split_range};
 use parlab::{Cpus, ProcessPool, Recorder, Sequential, ThreadPool, Trace, timeline};
 
-/// Numbers to search for primes: a few hundred milliseconds of work in release builds.
+/// Numbers to search for primes: about a second of work in release builds, long
+/// enough that a busy moment of the machine moves the ratios little.
 fn limit() -> u64 {
-    std::env::var("PARLAB_PRIMES_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(3_000_000)
+    std::env::var("PARLAB_PRIMES_LIMIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000_000)
 }
 
 // ANCHOR: main
@@ -37,10 +41,17 @@ fn main() -> parlab::Result<()> {
     println!("{} primes below {}; {}", sequential, limit(), cpus.explain());
     let speedup = |t: &Trace| seq_trace.wall_secs() / t.wall_secs();
     println!("sequential {:.3} s", seq_trace.wall_secs());
-    println!("processes  {:.3} s  speedup {:.2}x", process_trace.wall_secs(), speedup(&process_trace));
-    println!("threads    {:.3} s  speedup {:.2}x", thread_trace.wall_secs(), speedup(&thread_trace));
-    timeline::print(&process_trace);
-    timeline::print(&thread_trace);
+    println!(
+        "processes  {:.3} s  speedup {:.2}x",
+        process_trace.wall_secs(),
+        speedup(&process_trace)
+    );
+    println!(
+        "threads    {:.3} s  speedup {:.2}x",
+        thread_trace.wall_secs(),
+        speedup(&thread_trace)
+    );
+    timeline::print_together(&[&seq_trace, &process_trace, &thread_trace]);
     Ok(())
 }
 // ANCHOR_END: main

@@ -14,8 +14,12 @@ fn divide(x: u32) -> u32 {
 // ANCHOR: panic
 /// A panic is caught in the worker: that task fails, the pool goes on.
 fn a_task_panics(pool: &ProcessPool) -> parlab::Result<()> {
-    let tasks: Vec<_> = [4, 5, 6, 3].into_iter().map(|x| pool.submit(divide, x)).collect::<Result<_, _>>()?;
-    let results: Vec<parlab::Result<u32>> = tasks.into_iter().map(|task| task.join()).collect();
+    let tasks: Vec<_> = [4, 5, 6, 3]
+        .into_iter()
+        .map(|x| pool.submit(divide, x))
+        .collect::<Result<_, _>>()?;
+    let results: Vec<parlab::Result<u32>> =
+        tasks.into_iter().map(|task| task.join()).collect();
     for result in results {
         match result {
             Ok(v) => println!("ok: {v}"),
@@ -34,12 +38,18 @@ fn a_task_panics(pool: &ProcessPool) -> parlab::Result<()> {
 fn a_worker_crashes(pool: &ProcessPool) -> parlab::Result<()> {
     match pool.map(fragile, [1, 2, 3, 4]) {
         Ok(v) => println!("all done: {v:?}"),
-        Err(e @ Error::BrokenPool { .. }) => println!("{e}"),
+        // Long, so shown on two lines.
+        Err(e @ Error::BrokenPool { .. }) => {
+            println!("{}", e.to_string().replace("; ", ";\n  "))
+        }
         Err(e) => println!("other error: {e}"),
     }
-    let children: Vec<Process<u64>> =
-        [1, 2, 3, 4].into_iter().map(|x| Process::start(move || fragile(x))).collect::<Result<_, _>>()?;
-    let survivors: Vec<Option<u64>> = children.into_iter().map(|c| c.join().ok()).collect();
+    let children: Vec<Process<u64>> = [1, 2, 3, 4]
+        .into_iter()
+        .map(|x| Process::start(move || fragile(x)))
+        .collect::<Result<_, _>>()?;
+    let survivors: Vec<Option<u64>> =
+        children.into_iter().map(|c| c.join().ok()).collect();
     println!("one process per task: {survivors:?}");
     Ok(())
 }
@@ -53,7 +63,7 @@ fn a_task_never_ends() -> parlab::Result<()> {
         Some(v) => println!("finished: {v}"),
         None => {
             slow.kill()?;
-            println!("still running after 1 s: killed, {}", slow.join().unwrap_err());
+            println!("still running after 1 s: killed:\n  {}", slow.join().unwrap_err());
         }
     }
     Ok(())

@@ -17,7 +17,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 fn separate_memory() -> parlab::Result<()> {
     let child = Process::start(|| COUNTER.fetch_add(1, Ordering::SeqCst) + 1)?;
     let in_child = child.join()?;
-    println!("process: the child counted to {in_child}, the parent still sees {}", COUNTER.load(Ordering::SeqCst));
+    println!(
+        "process: the child counted to {in_child}, the parent still sees {}",
+        COUNTER.load(Ordering::SeqCst)
+    );
     Ok(())
 }
 // ANCHOR_END: memory
@@ -27,7 +30,8 @@ fn separate_memory() -> parlab::Result<()> {
 fn crash_stays_inside() -> parlab::Result<()> {
     let crashing = Process::start(|| -> u8 { std::process::abort() })?;
     let error = crashing.join().unwrap_err();
-    println!("process: a child that aborts gives {:?}, and this process goes on", error.to_string());
+    println!("process: a child that aborts gives this error, and this process goes on:");
+    println!("  {error}");
     Ok(())
 }
 // ANCHOR_END: crash
@@ -49,7 +53,11 @@ fn time(f: impl Fn()) -> f64 {
 fn start_costs() {
     let process = time(|| drop(Process::start(|| ()).and_then(Process::join)));
     let thread = time(|| std::thread::spawn(|| ()).join().unwrap());
-    println!("start + join: process {:.0} µs, thread {:.0} µs", process * 1e6, thread * 1e6);
+    println!(
+        "start + join: process {:.0} µs, thread {:.0} µs",
+        process * 1e6,
+        thread * 1e6
+    );
 }
 // ANCHOR_END: cost
 
@@ -58,7 +66,10 @@ fn start_costs() {
 fn shared_or_not(processes: &ProcessPool) -> parlab::Result<()> {
     let threads = ThreadPool::new(2)?;
     threads.map(|_| COUNTER.fetch_add(1, Ordering::SeqCst), 0..4)?;
-    println!("threads: four tasks counted, everyone sees {}", COUNTER.load(Ordering::SeqCst));
+    println!(
+        "threads: four tasks counted, everyone sees {}",
+        COUNTER.load(Ordering::SeqCst)
+    );
     let seen = processes.map(|_| COUNTER.fetch_add(1, Ordering::SeqCst) + 1, 0..4)?;
     println!(
         "processes: the workers counted {seen:?} in their own copies, the parent sees {}",

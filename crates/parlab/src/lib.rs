@@ -5,7 +5,7 @@
 //! [pool of threads](ThreadPool), behind one small surface (`submit`, `map`,
 //! `map_chunked`, `as_completed`), and records a [`Span`] for every task: which
 //! process and thread ran it, from when to when, on one clock shared by all
-//! processes. A [`Trace`] sums a run up (wall time, speedup, efficiency, CPU
+//! processes. A [`Trace`] sums a run up (wall time, average parallelism, CPU
 //! time) and draws itself as a [timeline] in the terminal or as SVG.
 //!
 //! ```

@@ -22,9 +22,9 @@
 //! pid 7 |0===========================================================|
 //! pid 8 |1#############################2=============================|
 //!       +              +              +              +              +
-//!       0 s            500.0 ms       1.00 s         1.50 s         2.00 s
+//!       0 s            0.5 s          1.0 s          1.5 s          2.0 s
 //! 3 tasks in 2 process(es), 2 lane(s): wall 2.000 s, task time 4.000 s
-//! speedup 2.00x, efficiency 100%, CPU: parent 0.000 s, children 0.000 s
+//! average parallelism 2.00x, lanes busy 100%, CPU: parent 0.000 s, children 0.000 s
 //! ```
 
 use crate::trace::{Span, Trace};
@@ -72,16 +72,78 @@ pub const SVG_DIR_ENV: &str = "PARLAB_SVG_DIR";
 /// timeline::print(&run.finish(on.take_spans()));
 /// ```
 pub fn print(trace: &Trace) {
+    print_together(&[trace]);
+}
+
+/// Prints several timelines drawn on one time axis (the longest run's), so
+/// that their lengths compare at a glance: a run twice as fast draws half as
+/// long. Saves each as SVG, on the same axis, like [`print()`].
+///
+/// ```
+/// use parlab::{Recorder, Sequential, ThreadPool, timeline, workloads::count_primes};
+///
+/// let parts = [(0, 20_000), (20_000, 40_000)];
+/// let one = Sequential::new();
+/// let run = Recorder::start("one after the other");
+/// one.map(count_primes, parts).unwrap();
+/// let sequential = run.finish(one.take_spans());
+/// let two = ThreadPool::new(2).unwrap();
+/// let run = Recorder::start("side by side");
+/// two.map(count_primes, parts).unwrap();
+/// let parallel = run.finish(two.take_spans());
+/// timeline::print_together(&[&sequential, &parallel]);
+/// ```
+pub fn print_together(traces: &[&Trace]) {
     use std::io::Write;
+    let axis_ns = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
     let mut out = anstream::stdout();
-    let _ = write!(out, "{}", text(trace, 60));
-    let _ = writeln!(out, "{}", trace.summary());
-    if let Some(dir) = std::env::var_os(SVG_DIR_ENV) {
-        let path = std::path::Path::new(&dir).join(format!("{}.svg", file_stem(&trace.title)));
-        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, svg(trace))) {
-            eprintln!("could not save {}: {e}", path.display());
+    for trace in traces {
+        let _ = write!(out, "{}", draw_text(trace, 60, axis_ns));
+        let _ = writeln!(out, "{}", trace.summary());
+        if let Some(dir) = std::env::var_os(SVG_DIR_ENV) {
+            let path = std::path::Path::new(&dir).join(format!("{}.svg", file_stem(&trace.title)));
+            let svg = draw_svg(trace, axis_ns);
+            if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, svg)) {
+                eprintln!("could not save {}: {e}", path.display());
+            }
         }
     }
+}
+
+/// A time axis for runs up to `axis_ns` long: its length in ns, rounded up
+/// to the next tick, and its ticks (see [`ticks`]).
+fn axis(axis_ns: u64) -> (u64, Vec<(f64, String)>) {
+    let ticks = ticks(axis_ns as f64 / 1e9);
+    let end = ticks.last().map_or(0.0, |t| t.0 * 1e9).round() as u64;
+    (end.max(axis_ns).max(1), ticks)
+}
+
+/// Tick marks for an axis at least `axis_secs` long: multiples of a round
+/// step (1, 2 or 5 times a power of ten), about five of them, the last at
+/// or just past the end, as (seconds, label).
+fn ticks(axis_secs: f64) -> Vec<(f64, String)> {
+    if axis_secs <= 0.0 {
+        return vec![(0.0, "0 s".into())];
+    }
+    let raw = axis_secs / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|&st| st >= raw * 0.999).unwrap_or(raw);
+    let (unit, scale) = if step >= 0.1 {
+        ("s", 1.0)
+    } else if step >= 1e-4 {
+        ("ms", 1e3)
+    } else {
+        ("µs", 1e6)
+    };
+    let decimals = (-(step * scale).log10().floor()).max(0.0) as usize;
+    let count = (axis_secs / step - 1e-9).ceil().max(1.0) as usize;
+    (0..=count)
+        .map(|k| {
+            let at = k as f64 * step;
+            let label = if k == 0 { "0".to_string() } else { format!("{:.*}", decimals, at * scale) };
+            (at, format!("{label} {unit}"))
+        })
+        .collect()
 }
 
 /// A file name from a title: lower case, words joined by '-'.
@@ -115,13 +177,18 @@ pub fn file_stem(title: &str) -> String {
 /// assert!(rows[0].starts_with("pid 7 |") && rows[1].starts_with("pid 8 |"));
 /// ```
 pub fn text(trace: &Trace, width: usize) -> String {
+    draw_text(trace, width, trace.end_ns.saturating_sub(trace.start_ns))
+}
+
+/// [`text`] on a time axis `axis_ns` long (at least the trace's own length).
+fn draw_text(trace: &Trace, width: usize, axis_ns: u64) -> String {
     let width = width.max(10);
     let lanes = trace.lanes();
     let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
     let name_w = names.iter().map(String::len).max().unwrap_or(0);
     let t0 = trace.start_ns;
-    let span_ns = trace.end_ns.saturating_sub(t0).max(1) as f64;
-    let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / span_ns * width as f64).round() as usize;
+    let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
+    let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / axis_ns as f64 * width as f64).round() as usize;
 
     let mut out = String::new();
     let tasks: usize = trace.spans.iter().map(|s| s.tasks).sum();
@@ -156,22 +223,23 @@ pub fn text(trace: &Trace, width: usize) -> String {
         }
         out.push_str("|\n");
     }
-    // Time axis: five ticks.
-    let mut axis = vec![b' '; width + 12];
+    // Time axis: round ticks; a label that would touch the one before is left out.
+    let mut axis = vec![b' '; width + 1];
     let mut labels = String::new();
-    for k in 0..=4 {
-        let at = k * width / 4;
+    for (at_secs, label) in ticks {
+        let at = ((at_secs * 1e9 / axis_ns as f64) * width as f64).round() as usize;
+        let at = at.min(width);
         axis[at] = b'+';
-        let lab = human(trace.wall_secs() * k as f64 / 4.0);
-        let pad = at.saturating_sub(labels.chars().count());
-        if k == 0 || pad > 0 {
-            labels.push_str(&" ".repeat(pad));
-            labels.push_str(&lab);
+        let used = labels.chars().count();
+        if at == 0 || at > used {
+            labels.push_str(&" ".repeat(at - used.min(at)));
+            labels.push_str(&label);
+            labels.push(' ');
         }
     }
-    let axis = String::from_utf8(axis).unwrap();
+    let axis = String::from_utf8(axis).expect("ascii");
     let _ = writeln!(out, "{:name_w$} {}", "", axis.trim_end());
-    let _ = writeln!(out, "{:name_w$} {}", "", labels);
+    let _ = writeln!(out, "{:name_w$} {}", "", labels.trim_end());
     out
 }
 
@@ -192,46 +260,65 @@ pub fn text(trace: &Trace, width: usize) -> String {
 /// assert_eq!(svg.matches("<rect x=").count(), 3);
 /// ```
 pub fn svg(trace: &Trace) -> String {
+    draw_svg(trace, trace.end_ns.saturating_sub(trace.start_ns))
+}
+
+/// Width of the SVG's drawing, in its own units (pixels at full size).
+const SVG_WIDTH: f64 = 640.0;
+
+/// [`svg`] on a time axis `axis_ns` long. The picture scales to the page's
+/// width (up to [`SVG_WIDTH`]); its text and grid take the page's colours
+/// (mdBook's `--fg`) when the SVG sits inline in a page, and dark grey in a
+/// file of its own, so it reads in every theme.
+fn draw_svg(trace: &Trace, axis_ns: u64) -> String {
     let lanes = trace.lanes();
-    let (left, top, row_h, plot_w) = (150.0, 44.0, 30.0, 600.0);
+    let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
+    let (top, row_h) = (62.0, 34.0);
+    let left = (longest * 8.5 + 18.0).max(60.0);
+    let plot_w = SVG_WIDTH - left - 28.0;
     let height = top + row_h * lanes.len().max(1) as f64 + 40.0;
-    let width = left + plot_w + 30.0;
     let t0 = trace.start_ns;
-    let total = trace.end_ns.saturating_sub(t0).max(1) as f64;
-    let x = |ns: u64| left + ns.saturating_sub(t0) as f64 / total * plot_w;
+    let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
+    let x = |ns: u64| left + ns.saturating_sub(t0) as f64 / axis_ns as f64 * plot_w;
+    let sum = trace.summary();
+    let title = escape(&trace.title);
 
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {height}" width="100%" style="max-width: {SVG_WIDTH}px; height: auto" font-family="sans-serif" font-size="15" role="img" aria-label="{title}">"#
     );
-    let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-    let sum = trace.summary();
+    let _ = writeln!(s, "<title>{title}</title>");
     let _ = writeln!(
         s,
-        r##"<text x="10" y="22" font-size="15" font-weight="bold" fill="#222">{} — wall {}, speedup {:.2}x</text>"##,
-        escape(&trace.title),
-        human(sum.wall_secs),
-        sum.speedup
+        "<style>.parlab-fg {{ fill: var(--fg, #222) }} .parlab-grid {{ stroke: var(--fg, #222); stroke-opacity: 0.2 }}</style>"
     );
-    for k in 0..=4 {
-        let gx = left + plot_w * k as f64 / 4.0;
+    let _ = writeln!(s, r#"<text class="parlab-fg" x="8" y="22" font-size="16" font-weight="bold">{title}</text>"#);
+    let _ = writeln!(
+        s,
+        r#"<text class="parlab-fg" x="8" y="44">wall {}, task time / wall {:.2}x, on {} lane(s)</text>"#,
+        human(sum.wall_secs),
+        sum.parallelism,
+        lanes.len()
+    );
+    for (at_secs, label) in ticks {
+        let gx = left + at_secs * 1e9 / axis_ns as f64 * plot_w;
         let _ = writeln!(
             s,
-            r##"<line x1="{gx}" y1="{top}" x2="{gx}" y2="{}" stroke="#ddd"/><text x="{gx}" y="{}" text-anchor="middle" fill="#555">{}</text>"##,
-            height - 30.0,
+            r#"<line class="parlab-grid" x1="{gx:.1}" y1="{top}" x2="{gx:.1}" y2="{}"/><text class="parlab-fg" x="{gx:.1}" y="{}" text-anchor="middle">{label}</text>"#,
+            height - 32.0,
             height - 12.0,
-            human(sum.wall_secs * k as f64 / 4.0)
         );
     }
-    for (row, &lane) in lanes.iter().enumerate() {
+    for (row, (&lane, name)) in lanes.iter().zip(&names).enumerate() {
         let y = top + row_h * row as f64;
         let _ = writeln!(
             s,
-            r##"<text x="{}" y="{}" text-anchor="end" fill="#222">{}</text>"##,
+            r#"<text class="parlab-fg" x="{}" y="{}" text-anchor="end">{}</text>"#,
             left - 8.0,
             y + row_h * 0.65,
-            escape(&lane_name(trace, lane))
+            escape(name)
         );
         for sp in trace.spans.iter().filter(|sp| (sp.pid, sp.tid) == lane) {
             let (x0, x1) = (x(sp.start_ns), x(sp.end_ns));
@@ -239,14 +326,15 @@ pub fn svg(trace: &Trace) -> String {
             let colour = PALETTE[sp.index % PALETTE.len()].1;
             let _ = writeln!(
                 s,
-                r##"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" rx="3" fill="{colour}" stroke="#fff"><title>task {} · pid {} · {}</title></rect>"##,
+                r##"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" rx="3" fill="{colour}"><title>task {} · pid {} · tid {} · {}</title></rect>"##,
                 y + 4.0,
                 row_h - 8.0,
                 sp.index,
                 sp.pid,
+                sp.tid,
                 human(sp.secs())
             );
-            if w > 18.0 {
+            if w > 9.0 * sp.index.to_string().len() as f64 + 6.0 {
                 let _ = writeln!(
                     s,
                     r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#fff">{}</text>"##,
@@ -269,8 +357,8 @@ fn lane_name(trace: &Trace, (pid, tid): (i32, i32)) -> String {
     if one_per_process {
         format!("pid {pid}{parent}")
     } else {
-        let worker = trace.spans.iter().find(|s| (s.pid, s.tid) == (pid, tid)).map_or(0, |s| s.worker);
-        format!("thread {worker} (tid {tid})")
+        // A thread by its own id, as `top -H` and `/proc/<pid>/task` show it.
+        format!("thread {tid}")
     }
 }
 
@@ -334,6 +422,18 @@ mod tests {
         assert_eq!(rows.len(), 2, "{t}");
         assert!(rows[0].contains("|0===================|"), "{t}");
         assert!(rows[1].contains("|1###################|"), "{t}");
+    }
+
+    #[test]
+    fn ticks_are_round_and_reach_the_end() {
+        let labels = |secs: f64| ticks(secs).into_iter().map(|t| t.1).collect::<Vec<_>>();
+        assert_eq!(labels(2.0), ["0 s", "0.5 s", "1.0 s", "1.5 s", "2.0 s"]);
+        assert_eq!(labels(1.497), ["0 s", "0.5 s", "1.0 s", "1.5 s"]);
+        assert_eq!(labels(0.2512), ["0 s", "0.1 s", "0.2 s", "0.3 s"]);
+        assert_eq!(labels(0.034), ["0 ms", "10 ms", "20 ms", "30 ms", "40 ms"]);
+        assert_eq!(labels(0.000_9), ["0 ms", "0.2 ms", "0.4 ms", "0.6 ms", "0.8 ms", "1.0 ms"]);
+        assert_eq!(labels(0.000_04), ["0 µs", "10 µs", "20 µs", "30 µs", "40 µs"]);
+        assert_eq!(axis(1_497_000_000).0, 1_500_000_000);
     }
 
     #[test]

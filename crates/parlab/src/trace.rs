@@ -185,7 +185,7 @@ impl Recorder {
 /// // Two processes, each running a task from 0 to 100 ns: in parallel.
 /// let trace = Trace::from_spans("two at once", vec![span(0, 7, 0, 100), span(1, 8, 0, 100)]);
 /// assert_eq!(trace.max_concurrency(), 2);
-/// assert_eq!(trace.summary().speedup, 2.0);
+/// assert_eq!(trace.summary().parallelism, 2.0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
@@ -322,21 +322,21 @@ impl Trace {
     /// let trace = Trace::from_spans("t", spans);
     /// let summary = trace.summary();
     /// assert_eq!((summary.tasks, summary.processes, summary.wall_secs), (3, 2, 2.0));
-    /// assert_eq!((summary.speedup, summary.efficiency), (1.5, 0.75));
+    /// assert_eq!((summary.parallelism, summary.lanes_busy), (1.5, 0.75));
     /// ```
     pub fn summary(&self) -> Summary {
         let wall = self.wall_secs();
         let busy: f64 = self.spans.iter().map(Span::secs).sum();
         let lanes = self.lanes().len().max(1);
-        let speedup = if wall > 0.0 { busy / wall } else { 0.0 };
+        let parallelism = if wall > 0.0 { busy / wall } else { 0.0 };
         Summary {
             tasks: self.spans.iter().map(|s| s.tasks).sum(),
             lanes,
             processes: self.pids().len(),
             wall_secs: wall,
             task_secs: busy,
-            speedup,
-            efficiency: speedup / lanes as f64,
+            parallelism,
+            lanes_busy: parallelism / lanes as f64,
             cpu_parent_secs: self.cpu.own.as_secs_f64(),
             cpu_children_secs: self.cpu.children.as_secs_f64(),
         }
@@ -356,7 +356,7 @@ impl Trace {
 /// assert_eq!(
 ///     trace.summary().to_string(),
 ///     "2 tasks in 2 process(es), 2 lane(s): wall 1.000 s, task time 2.000 s\n\
-///      speedup 2.00x, efficiency 100%, CPU: parent 0.000 s, children 0.000 s"
+///      average parallelism 2.00x, lanes busy 100%, CPU: parent 0.000 s, children 0.000 s"
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -371,10 +371,12 @@ pub struct Summary {
     pub wall_secs: f64,
     /// Sum of every task's own time: what a sequential run would take.
     pub task_secs: f64,
-    /// `task_secs / wall_secs`: how many tasks ran at once, on average.
-    pub speedup: f64,
-    /// Speedup per lane: 1.0 means no lane was ever idle.
-    pub efficiency: f64,
+    /// `task_secs / wall_secs`: how many tasks ran at once, on average. Not
+    /// a speedup, which compares two runs of the same work (T_seq / T_par):
+    /// tasks that slow each other down raise this and lower that.
+    pub parallelism: f64,
+    /// Average parallelism per lane: 1.0 means no lane was ever idle.
+    pub lanes_busy: f64,
     /// CPU time of the process that recorded the run, in seconds.
     pub cpu_parent_secs: f64,
     /// CPU time of the children it reaped during the run, in seconds.
@@ -390,9 +392,9 @@ impl std::fmt::Display for Summary {
         )?;
         write!(
             f,
-            "speedup {:.2}x, efficiency {:.0}%, CPU: parent {:.3} s, children {:.3} s",
-            self.speedup,
-            self.efficiency * 100.0,
+            "average parallelism {:.2}x, lanes busy {:.0}%, CPU: parent {:.3} s, children {:.3} s",
+            self.parallelism,
+            self.lanes_busy * 100.0,
             self.cpu_parent_secs,
             self.cpu_children_secs
         )
@@ -481,12 +483,12 @@ mod tests {
     }
 
     #[test]
-    fn summary_speedup_is_task_time_over_wall_time() {
+    fn summary_parallelism_is_task_time_over_wall_time() {
         let t = Trace::from_spans("t", vec![span(0, 1, 0, 1_000), span(1, 2, 0, 1_000)]);
         let s = t.summary();
         assert_eq!((s.tasks, s.lanes, s.processes), (2, 2, 2));
-        assert!((s.speedup - 2.0).abs() < 1e-9);
-        assert!((s.efficiency - 1.0).abs() < 1e-9);
+        assert!((s.parallelism - 2.0).abs() < 1e-9);
+        assert!((s.lanes_busy - 1.0).abs() < 1e-9);
     }
 
     #[test]
