@@ -148,7 +148,9 @@ fn every_chapter_shows_real_output_and_ends_with_its_exercise_when_it_has_one() 
 
 #[test]
 fn the_book_builds_with_mdbook() {
-    let out = std::env::temp_dir().join(format!("parlab-book-{}", std::process::id()));
+    // PARLAB_BOOK_OUT keeps the built book there, to look at in a browser.
+    let keep = std::env::var_os("PARLAB_BOOK_OUT").map(PathBuf::from);
+    let out = keep.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("parlab-book-{}", std::process::id())));
     let mut md = mdbook_driver::MDBook::load(book()).expect("book.toml and SUMMARY.md load");
     md.config.build.build_dir = out.clone();
     md.build().expect("the book builds");
@@ -167,7 +169,9 @@ fn the_book_builds_with_mdbook() {
     let html = std::fs::read_to_string(out.join("03_two_processes.html")).unwrap();
     assert!(html.contains("Process::start"), "the included code is in the page");
     assert!(!html.contains("{{#include"), "an include was left unexpanded");
-    std::fs::remove_dir_all(&out).ok();
+    if keep.is_none() {
+        std::fs::remove_dir_all(&out).ok();
+    }
 }
 
 /// The Python twin: every Python block is a complete script under
@@ -251,12 +255,15 @@ fn every_shown_code_and_output_line_fits_90_columns() {
     assert!(long.is_empty(), "lines over 90 columns:\n{}", long.join("\n"));
 }
 
-/// The tick labels of a timeline SVG, left to right.
+/// The ticks of a timeline SVG, left to right: where each is drawn, and its label.
 fn tick_labels(svg: &str) -> Vec<String> {
     svg.lines()
         .filter(|l| l.starts_with("<line class=\"parlab-grid\""))
-        .filter_map(|l| l.split("text-anchor=\"middle\">").nth(1))
-        .map(|t| t.trim_end_matches("</text>").to_string())
+        .filter_map(|l| {
+            let x = l.split("x1=\"").nth(1)?.split('"').next()?;
+            let label = l.split("text-anchor=\"middle\">").nth(1)?.trim_end_matches("</text>");
+            Some(format!("{label} at x = {x}"))
+        })
         .collect()
 }
 

@@ -95,14 +95,18 @@ pub fn print(trace: &Trace) {
 /// ```
 pub fn print_together(traces: &[&Trace]) {
     use std::io::Write;
+    // One axis: the same length, and the same room for lane names, so that
+    // the time axes start at the same place and a second is as long in each.
     let axis_ns = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
+    let names = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| lane_name(t, l).chars().count()));
+    let name_w = names.max().unwrap_or(0);
     let mut out = anstream::stdout();
     for trace in traces {
-        let _ = write!(out, "{}", draw_text(trace, 60, axis_ns));
+        let _ = write!(out, "{}", draw_text(trace, 60, axis_ns, name_w));
         let _ = writeln!(out, "{}", trace.summary());
         if let Some(dir) = std::env::var_os(SVG_DIR_ENV) {
             let path = std::path::Path::new(&dir).join(format!("{}.svg", file_stem(&trace.title)));
-            let svg = draw_svg(trace, axis_ns);
+            let svg = draw_svg(trace, axis_ns, name_w);
             if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, svg)) {
                 eprintln!("could not save {}: {e}", path.display());
             }
@@ -136,7 +140,9 @@ fn ticks(axis_secs: f64) -> Vec<(f64, String)> {
         ("µs", 1e6)
     };
     let decimals = (-(step * scale).log10().floor()).max(0.0) as usize;
-    let count = (axis_secs / step - 1e-9).ceil().max(1.0) as usize;
+    // A run a hair past a tick (2.003 s) ends the axis there, not a whole
+    // step later: the bars may run 1% past the last tick.
+    let count = (axis_secs / step - 0.01).ceil().max(1.0) as usize;
     (0..=count)
         .map(|k| {
             let at = k as f64 * step;
@@ -177,15 +183,16 @@ pub fn file_stem(title: &str) -> String {
 /// assert!(rows[0].starts_with("pid 7 |") && rows[1].starts_with("pid 8 |"));
 /// ```
 pub fn text(trace: &Trace, width: usize) -> String {
-    draw_text(trace, width, trace.end_ns.saturating_sub(trace.start_ns))
+    draw_text(trace, width, trace.end_ns.saturating_sub(trace.start_ns), 0)
 }
 
-/// [`text`] on a time axis `axis_ns` long (at least the trace's own length).
-fn draw_text(trace: &Trace, width: usize, axis_ns: u64) -> String {
+/// [`text`] on a time axis `axis_ns` long (at least the trace's own length),
+/// with at least `name_w` columns for lane names.
+fn draw_text(trace: &Trace, width: usize, axis_ns: u64, name_w: usize) -> String {
     let width = width.max(10);
     let lanes = trace.lanes();
     let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let name_w = names.iter().map(String::len).max().unwrap_or(0);
+    let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(name_w);
     let t0 = trace.start_ns;
     let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
     let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / axis_ns as f64 * width as f64).round() as usize;
@@ -260,20 +267,23 @@ fn draw_text(trace: &Trace, width: usize, axis_ns: u64) -> String {
 /// assert_eq!(svg.matches("<rect x=").count(), 3);
 /// ```
 pub fn svg(trace: &Trace) -> String {
-    draw_svg(trace, trace.end_ns.saturating_sub(trace.start_ns))
+    draw_svg(trace, trace.end_ns.saturating_sub(trace.start_ns), 0)
 }
 
-/// Width of the SVG's drawing, in its own units (pixels at full size).
-const SVG_WIDTH: f64 = 640.0;
+/// Width of the SVG's drawing, in its own units (pixels at full size):
+/// narrow enough that its 15-unit text still reads at about 10 px when a
+/// phone shrinks the picture to its 350 px column.
+const SVG_WIDTH: f64 = 520.0;
 
-/// [`svg`] on a time axis `axis_ns` long. The picture scales to the page's
+/// [`svg`] on a time axis `axis_ns` long, with room for lane names of at
+/// least `name_chars` characters. The picture scales to the page's
 /// width (up to [`SVG_WIDTH`]); its text and grid take the page's colours
 /// (mdBook's `--fg`) when the SVG sits inline in a page, and dark grey in a
 /// file of its own, so it reads in every theme.
-fn draw_svg(trace: &Trace, axis_ns: u64) -> String {
+fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
     let lanes = trace.lanes();
     let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(name_chars) as f64;
     let (top, row_h) = (62.0, 34.0);
     let left = (longest * 8.5 + 18.0).max(60.0);
     let plot_w = SVG_WIDTH - left - 28.0;

@@ -171,6 +171,30 @@ fn isolation() {
     check("10_isolation", &[]);
 }
 
+/// Compares outputs whose figures change unit with the machine (a wall of
+/// "0.9 ms" or "1.2 s") or may be missing (a memory figure a child ended
+/// too soon to give): each line by what comes before its first figure.
+fn check_rows(name: &str, env: &[(&str, &str)]) {
+    let rows = |out: &str| -> Vec<String> {
+        behaviour(out)
+            .into_iter()
+            .map(|l| if l.contains(" # ") { l.split(" # ").next().unwrap_or("").to_string() } else { l })
+            .collect()
+    };
+    let (got, want) = (run(name, env), book_output(name));
+    assert_eq!(rows(&got), rows(&want), "{name}: the example no longer prints what its chapter shows");
+}
+
+#[test]
+fn sharing() {
+    check_rows("11_sharing", &[("PARLAB_INCREMENTS", "200000")]);
+}
+
+#[test]
+fn io_bound() {
+    check_rows("12_io_bound", &[("PARLAB_TIME_SCALE", "0.05")]);
+}
+
 #[test]
 fn masking_keeps_words_and_hides_numbers() {
     assert_eq!(mask_numbers("Finished in 1.00 second(s)"), "Finished in # second(s)");
