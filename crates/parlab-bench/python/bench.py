@@ -19,8 +19,9 @@ def empty():
     pass
 
 
-def inc(x):
-    return x + 1
+def tiny(n):
+    """The book's tiny task, as in Rust: is n prime? (as 1 or 0)."""
+    return 1 if is_prime(n) else 0
 
 
 def is_prime(n):
@@ -95,7 +96,7 @@ def start_join(p):
     return out
 
 
-def tiny(p):
+def tiny_tasks(p):
     n, n_slow, chunk, workers, reps = p["n"], p["n_slow"], p["chunk"], p["workers"], p["reps"]
     out = {}
 
@@ -103,15 +104,15 @@ def tiny(p):
         return [count / timed(f) for _ in range(reps)]
 
     with cf.ProcessPoolExecutor(workers) as ex:
-        list(ex.map(inc, range(workers * 4)))
-        out["ProcessPoolExecutor chunk 1"] = rate(n_slow, lambda: list(ex.map(inc, range(n_slow))))
-        out["ProcessPoolExecutor chunked"] = rate(n, lambda: list(ex.map(inc, range(n), chunksize=chunk)))
+        list(ex.map(tiny, range(workers * 4)))
+        out["ProcessPoolExecutor chunk 1"] = rate(n_slow, lambda: list(ex.map(tiny, range(n_slow))))
+        out["ProcessPoolExecutor chunked"] = rate(n, lambda: list(ex.map(tiny, range(n), chunksize=chunk)))
     with mp.Pool(workers) as pool:
-        pool.map(inc, range(workers * 4))
-        out["multiprocessing.Pool chunk 1"] = rate(n, lambda: pool.map(inc, range(n), chunksize=1))
-        out["multiprocessing.Pool chunked"] = rate(n, lambda: pool.map(inc, range(n), chunksize=chunk))
+        pool.map(tiny, range(workers * 4))
+        out["multiprocessing.Pool chunk 1"] = rate(n, lambda: pool.map(tiny, range(n), chunksize=1))
+        out["multiprocessing.Pool chunked"] = rate(n, lambda: pool.map(tiny, range(n), chunksize=chunk))
     with cf.ThreadPoolExecutor(workers) as ex:
-        out["ThreadPoolExecutor"] = rate(n_slow, lambda: list(ex.map(inc, range(n_slow))))
+        out["ThreadPoolExecutor"] = rate(n_slow, lambda: list(ex.map(tiny, range(n_slow))))
     return out
 
 
@@ -137,7 +138,21 @@ def cpu(p):
     return out
 
 
+def scaling(p):
+    ranges = [tuple(r) for r in p["ranges"]]
+    reps = p["reps"]
+    out = {"sequential": [timed(lambda: sum(map(count_primes, ranges))) for _ in range(reps)], "pool": {}}
+    for n in p["workers"]:
+        with mp.Pool(n) as pool:
+            pool.map(count_primes, ranges[:n])
+            out["pool"][str(n)] = [
+                timed(lambda: sum(pool.map(count_primes, ranges, chunksize=1))) for _ in range(reps)
+            ]
+    return out
+
+
 if __name__ == "__main__":
     case, params = sys.argv[1], json.loads(sys.argv[2])
-    result = {"steps": steps, "start_join": start_join, "tiny": tiny, "cpu": cpu}[case](params)
+    cases = {"steps": steps, "start_join": start_join, "tiny": tiny_tasks, "cpu": cpu, "scaling": scaling}
+    result = cases[case](params)
     print(json.dumps(result))

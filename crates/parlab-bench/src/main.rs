@@ -6,9 +6,11 @@
 //! whether each target was met, and writes the same as Markdown and JSON.
 
 mod cases;
+mod chart;
 mod floor;
 mod python;
 mod report;
+mod scaling;
 mod stats;
 
 use clap::Parser;
@@ -23,10 +25,11 @@ pub struct Args {
     /// Leave out the Python half.
     #[arg(long)]
     pub no_python: bool,
-    /// Run only these cases (steps, pool, start, tiny, cpu, in_time); all when left out.
+    /// Run only these cases (steps, pool, start, tiny, cpu, in_time, scaling); all when left out.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
-    /// Folder for results.md and results.json.
+    /// Folder for results.md (what to compare), targets.md (the project's targets),
+    /// results.json (everything) and the scaling charts (SVG).
     #[arg(long, default_value = "target/parlab-bench")]
     pub out: PathBuf,
 }
@@ -49,6 +52,7 @@ fn main() {
     let report = cases::run_all(&args, python);
     // Markdown tables read fine in a terminal too.
     print!("{}", report.markdown());
+    print!("\n{}", report.targets_markdown());
     if let Err(e) = report.save(&args.out) {
         eprintln!("parlab-bench: could not write results to {}: {e}", args.out.display());
         std::process::exit(1);

@@ -28,6 +28,13 @@ pub struct Report {
     pub figures: Vec<Figure>,
     pub checks: Vec<Check>,
     pub notes: Vec<String>,
+    /// The sweeps of how cost grows with the work (see `scaling`).
+    pub scaling: Option<serde_json::Value>,
+    /// What the sweeps found, in words (fitted fractions, knees).
+    pub scaling_notes: Vec<String>,
+    /// The sweeps' charts: file name and SVG.
+    #[serde(skip)]
+    pub charts: Vec<(String, String)>,
 }
 
 impl Report {
@@ -78,15 +85,31 @@ impl Report {
                 let _ = writeln!(s, "\nOther programs kept {most:.2} CPUs busy while this case ran.");
             }
         }
+        if !self.scaling_notes.is_empty() {
+            let _ = writeln!(s, "\n#### What the scaling sweeps found\n");
+            for n in &self.scaling_notes {
+                let _ = writeln!(s, "- {n}");
+            }
+        }
+        for n in &self.notes {
+            let _ = writeln!(s, "\n{n}");
+        }
+        s
+    }
+
+    /// The project's own targets, kept apart from what a learner compares.
+    pub fn targets_markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "Measured {} on {}{}.", self.date, self.machine, self.python_note());
         let _ = writeln!(s, "\n#### Ratios and targets\n");
         let _ = writeln!(s, "| what | measured | target | met |");
         let _ = writeln!(s, "|---|---:|---|---|");
         for c in &self.checks {
             let _ = writeln!(
                 s,
-                "| {} | {:.2} | {} | {} |",
+                "| {} | {} | {} | {} |",
                 c.what,
-                c.value,
+                check_value(c.value),
                 c.target,
                 match (c.met, c.noisy) {
                     (true, _) => "yes",
@@ -95,15 +118,16 @@ impl Report {
                 }
             );
         }
-        for n in &self.notes {
-            let _ = writeln!(s, "\n{n}");
-        }
         s
     }
 
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("results.md"), self.markdown())?;
+        std::fs::write(dir.join("targets.md"), self.targets_markdown())?;
+        for (name, svg) in &self.charts {
+            std::fs::write(dir.join(name), svg)?;
+        }
         std::fs::write(dir.join("results.json"), serde_json::to_string_pretty(self).expect("serialisable"))
     }
 
@@ -122,10 +146,23 @@ pub fn fmt(v: f64, unit: &str) -> String {
     }
     match unit {
         "s" => parlab::timeline::human(v),
-        "tasks/s" => format!("{} tasks/s", thousands(v)),
+        "tasks/s" | "numbers/s" => format!("{} {unit}", thousands(v)),
         "x" => format!("{v:.2}x"),
         _ => format!("{v:.3} {unit}"),
     }
+}
+
+/// `v` rounded to the two decimals a table shows: checks against round
+/// targets compare this, so "1.95" is never printed beside "no" for 1.95.
+pub fn shown(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// A check's value as the table shows it: large ones whole, with
+/// separators; the rest with two decimals (and the check is judged on the
+/// value so rounded, where its caller compares against a round target).
+pub fn check_value(v: f64) -> String {
+    if v.abs() >= 1000.0 { thousands(v) } else { format!("{v:.2}") }
 }
 
 fn thousands(v: f64) -> String {

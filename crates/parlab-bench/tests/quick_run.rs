@@ -32,5 +32,19 @@ fn a_quick_run_measures_every_case_and_writes_markdown_and_json() {
     }
     let md = std::fs::read_to_string(out.join("results.md")).unwrap();
     assert!(md.contains("| parlab | ProcessPool chunk 1 |"));
+    // What a learner compares stays apart from the project's targets.
+    assert!(!md.contains("Ratios and targets"), "results.md carries the targets");
+    let targets = std::fs::read_to_string(out.join("targets.md")).unwrap();
+    assert!(targets.contains("| what | measured | target | met |"));
+    // How cost grows: the sweeps, the fitted serial fraction and their charts.
+    let scaling = &json["scaling"];
+    for key in ["workers", "serial_fraction", "chunks", "payload"] {
+        assert!(scaling.get(key).is_some(), "no scaling.{key} in results.json");
+    }
+    assert!(scaling["serial_fraction"]["parlab ProcessPool"].is_number(), "{}", scaling["serial_fraction"]);
+    for chart in ["scaling-workers.svg", "scaling-chunks.svg", "scaling-payload.svg"] {
+        let svg = std::fs::read_to_string(out.join(chart)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("<polyline"), "{chart}");
+    }
     std::fs::remove_dir_all(&out).ok();
 }

@@ -1,0 +1,345 @@
+//! How cost grows with the work: CPU-bound speedup as workers are added
+//! (with Amdahl's serial fraction fitted to it), tiny-task throughput as
+//! chunks grow, and the time to hand back a result as it grows, against
+//! one copy in memory.
+
+use crate::cases::{fig, progress, run_python, settle, timed};
+use crate::chart::{Axes, Series, line_chart};
+use crate::report::Report;
+use parlab::stats::median;
+use parlab::workloads::{count_primes, split_range, tiny};
+use parlab::{Cpus, ProcessPool, Sequential, ThreadPool};
+use serde_bytes::ByteBuf;
+use serde_json::{Value, json};
+
+const WORKERS: &str = "Scaling: CPU-bound speedup by workers";
+const CHUNKS: &str = "Scaling: tiny tasks by chunk size";
+const PAYLOAD: &str = "Scaling: handing back a result, by its size";
+
+/// Sizes of the sweeps.
+pub struct Plan {
+    reps: usize,
+    primes_limit: u64,
+    py_primes_limit: u64,
+    tiny_n: usize,
+    chunks: Vec<usize>,
+    payloads: Vec<usize>,
+}
+
+impl Plan {
+    pub fn new(quick: bool) -> Plan {
+        let chunks = vec![1, 10, 100, 1_000, 10_000, 100_000];
+        if quick {
+            Plan {
+                reps: 1,
+                primes_limit: 20_000,
+                py_primes_limit: 5_000,
+                tiny_n: 2_000,
+                chunks: chunks.into_iter().filter(|&c| c <= 1_000).collect(),
+                payloads: vec![1 << 10, 1 << 16, 1 << 20],
+            }
+        } else {
+            Plan {
+                reps: 3,
+                primes_limit: 2_000_000,
+                py_primes_limit: 200_000,
+                tiny_n: 200_000,
+                chunks,
+                payloads: vec![1 << 10, 1 << 14, 1 << 18, 1 << 22, 1 << 26, 1 << 28],
+            }
+        }
+    }
+}
+
+/// A result of `size` bytes, made in the worker.
+fn payload(size: usize) -> ByteBuf {
+    ByteBuf::from(vec![7u8; size])
+}
+
+/// The serial fraction `s` whose Amdahl curve, 1 / (s + (1 - s) / n), comes
+/// closest (least squares) to the measured speedups at `n` workers.
+pub fn amdahl_fit(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let error = |s: f64| points.iter().map(|&(n, sp)| (sp - 1.0 / (s + (1.0 - s) / n)).powi(2)).sum::<f64>();
+    (0..=1000).map(|k| k as f64 / 1000.0).min_by(|a, b| error(*a).total_cmp(&error(*b)))
+}
+
+/// The smallest chunk whose throughput comes within 10% of the best.
+fn knee(points: &[(f64, f64)]) -> Option<f64> {
+    let best = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    points.iter().find(|p| p.1 >= 0.9 * best).map(|p| p.0)
+}
+
+/// Other programs (or the hypervisor) may take this much CPU during one
+/// timed run before the run is not trusted.
+const BUSY_CPUS: f64 = 0.25;
+
+/// Times one run: `f` sets up, measures and tears down (a pool is dropped
+/// inside, so that its workers' CPU counts as this process's children's,
+/// not as other programs'), and returns the seconds it measured. A run
+/// during which others took a quarter of a CPU or more is run again, at
+/// most twice: a sweep's points are seconds apart, and one busy moment
+/// must not bend one of them. Returns the seconds and whether the last run
+/// was still busy.
+///
+/// `busy_cpus` is how many CPUs the run should keep busy (0 where that is
+/// not known): a run whose processes received less than 80% of that much
+/// CPU time did not get the CPU it asked for (a hypervisor that held a
+/// virtual CPU back shows so, whatever `/proc/stat` says), and is run again
+/// too.
+fn fair(busy_cpus: f64, f: &dyn Fn() -> f64) -> (f64, bool) {
+    let cpu = || {
+        let t = parlab::CpuTime::now();
+        (t.own + t.children).as_secs_f64()
+    };
+    let mut last = (f64::NAN, true);
+    for _ in 0..3 {
+        let (load, cpu_before) = (parlab::OtherLoad::start(), cpu());
+        let started = std::time::Instant::now();
+        let secs = f();
+        let others = load.and_then(|l| l.cpu_secs()).map(|c| c / started.elapsed().as_secs_f64());
+        let starved = cpu() - cpu_before < 0.8 * busy_cpus * secs;
+        last = (secs, others.is_some_and(|o| o >= BUSY_CPUS) || starved);
+        if !last.1 {
+            break;
+        }
+    }
+    last
+}
+
+/// `reps` fair runs: their seconds, and whether any stayed noisy.
+fn fair_runs(reps: usize, busy_cpus: f64, f: &dyn Fn() -> f64) -> (Vec<f64>, bool) {
+    let runs: Vec<(f64, bool)> = (0..reps).map(|_| fair(busy_cpus, f)).collect();
+    (runs.iter().map(|r| r.0).collect(), runs.iter().any(|r| r.1))
+}
+
+/// Marks the figure just added as noisy.
+fn mark_noisy(report: &mut Report, noisy: bool) {
+    if let Some(f) = report.figures.last_mut() {
+        f.noisy |= noisy;
+    }
+}
+
+/// Runs the three sweeps; returns what goes under `"scaling"` in
+/// results.json, and the charts (file name, SVG).
+pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, Vec<(String, String)>) {
+    let most = 2 * cpus.usable.max(1);
+    let counts: Vec<usize> = (1..=most).collect();
+    let parts = split_range(plan.primes_limit, 8 * most);
+    let primes = |ps: Vec<u64>| ps.iter().sum::<u64>();
+
+    progress("scaling: CPU-bound work by workers");
+    let seq = Sequential::new();
+    let expected = primes(seq.map(count_primes, parts.clone()).unwrap());
+    let (sequential, seq_noisy) = fair_runs(plan.reps, 1.0, &|| {
+        timed(|| assert_eq!(primes(seq.map(count_primes, parts.clone()).unwrap()), expected))
+    });
+    let seq_s = median(&sequential);
+    let mut speedups: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+    let mut process_points = Vec::new();
+    // A pool of n keeps min(n, CPUs) busy (less at the end of the run, when
+    // the last parts finish one by one: hence the 80%).
+    let busy = |n: usize| n.min(cpus.usable) as f64;
+    for &n in &counts {
+        let (walls, noisy) = fair_runs(plan.reps, busy(n), &|| {
+            let pool = ProcessPool::new(n).unwrap();
+            pool.map(count_primes, parts[..n].to_vec()).unwrap();
+            timed(|| assert_eq!(primes(pool.map(count_primes, parts.clone()).unwrap()), expected))
+        });
+        fig(report, WORKERS, "parlab", &format!("ProcessPool, {n} worker(s)"), "x", speedup_samples(seq_s, &walls));
+        mark_noisy(report, noisy || seq_noisy);
+        process_points.push((n as f64, seq_s / median(&walls)));
+    }
+    speedups.push(("parlab ProcessPool", process_points));
+    let mut thread_points = Vec::new();
+    for &n in &counts {
+        let (walls, noisy) = fair_runs(plan.reps, busy(n), &|| {
+            let pool = ThreadPool::new(n).unwrap();
+            timed(|| assert_eq!(primes(pool.map(count_primes, parts.clone()).unwrap()), expected))
+        });
+        fig(report, WORKERS, "parlab", &format!("ThreadPool, {n} worker(s)"), "x", speedup_samples(seq_s, &walls));
+        mark_noisy(report, noisy || seq_noisy);
+        thread_points.push((n as f64, seq_s / median(&walls)));
+        settle();
+    }
+    speedups.push(("parlab ThreadPool", thread_points));
+    let py_parts = split_range(plan.py_primes_limit, 8 * most);
+    let params = json!({"workers": counts, "ranges": py_parts, "reps": plan.reps});
+    if let Some(answer) = run_python(report, py, "scaling", params) {
+        let py_seq = answer["sequential"].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>());
+        let py_seq = py_seq.map(|s| median(&s)).unwrap_or(f64::NAN);
+        let mut points = Vec::new();
+        for &n in &counts {
+            let walls: Vec<f64> =
+                answer["pool"][n.to_string()].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+            if walls.is_empty() {
+                continue;
+            }
+            let name = format!("multiprocessing.Pool, {n} worker(s)");
+            fig(report, WORKERS, "python", &name, "x", speedup_samples(py_seq, &walls));
+            points.push((n as f64, py_seq / median(&walls)));
+        }
+        speedups.push(("Python multiprocessing.Pool", points));
+    }
+    let within_cpus =
+        |pts: &[(f64, f64)]| pts.iter().copied().filter(|p| p.0 <= cpus.usable as f64).collect::<Vec<_>>();
+    let fits: Vec<(String, Option<f64>)> =
+        speedups.iter().map(|(name, pts)| (name.to_string(), amdahl_fit(&within_cpus(pts)))).collect();
+    let noisy = report.figures.iter().any(|f| f.case == WORKERS && f.noisy);
+    for (name, fit) in &fits {
+        if let Some(s) = fit {
+            report.scaling_notes.push(format!(
+                "{name}: Amdahl's serial fraction fitted to the speedups at 1 to {} workers: {s:.3}{}",
+                cpus.usable,
+                if noisy { " (from noisy figures: not to be trusted)" } else { "" }
+            ));
+        }
+    }
+
+    progress("scaling: tiny tasks by chunk size");
+    let n = plan.tiny_n as u64;
+    let expected_tiny: u64 = (0..n).map(tiny).sum();
+    let chunks: Vec<usize> = plan.chunks.iter().copied().filter(|&c| c <= plan.tiny_n).collect();
+    let mut throughput: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+    let workers = cpus.usable;
+    let mut points = Vec::new();
+    for &c in &chunks {
+        let (secs, noisy) = fair_runs(plan.reps, 0.0, &|| {
+            let pool = ProcessPool::new(workers).unwrap();
+            pool.map(tiny, 0..64).unwrap();
+            timed(|| assert_eq!(pool.map_chunked(tiny, 0..n, c).unwrap().iter().sum::<u64>(), expected_tiny))
+        });
+        let rates: Vec<f64> = secs.iter().map(|s| n as f64 / s).collect();
+        points.push((c as f64, median(&rates)));
+        fig(report, CHUNKS, "parlab", &format!("ProcessPool, chunk {c}"), "tasks/s", rates);
+        mark_noisy(report, noisy);
+    }
+    throughput.push(("parlab ProcessPool", points));
+    let mut points = Vec::new();
+    for &c in &chunks {
+        let (secs, noisy) = fair_runs(plan.reps, 0.0, &|| {
+            let pool = ThreadPool::new(workers).unwrap();
+            timed(|| assert_eq!(pool.map_chunked(tiny, 0..n, c).unwrap().iter().sum::<u64>(), expected_tiny))
+        });
+        let rates: Vec<f64> = secs.iter().map(|s| n as f64 / s).collect();
+        points.push((c as f64, median(&rates)));
+        fig(report, CHUNKS, "parlab", &format!("ThreadPool, chunk {c}"), "tasks/s", rates);
+        mark_noisy(report, noisy);
+        settle();
+    }
+    throughput.push(("parlab ThreadPool", points));
+    for (name, pts) in &throughput {
+        if let Some(k) = knee(pts) {
+            report.scaling_notes.push(format!("{name}: the smallest chunk within 10% of the best throughput: {k}"));
+        }
+    }
+
+    progress("scaling: results by size");
+    let (mut handed, mut copied) = (Vec::new(), Vec::new());
+    for &size in &plan.payloads {
+        let (walls, noisy) = fair_runs(plan.reps, 0.0, &|| {
+            let pool = ProcessPool::new(1).unwrap();
+            pool.submit(payload, 1).unwrap().join().unwrap();
+            timed(|| assert_eq!(pool.submit(payload, size).unwrap().join().unwrap().len(), size))
+        });
+        let (floor, floor_noisy) = fair_runs(plan.reps, 0.0, &|| {
+            timed(|| {
+                let made = payload(size);
+                assert_eq!(std::hint::black_box(made.clone()).len(), size);
+            })
+        });
+        let gbs = |secs: &[f64]| secs.iter().map(|s| size as f64 / s / 1e9).collect::<Vec<f64>>();
+        let kib = size / 1024;
+        fig(report, PAYLOAD, "parlab", &format!("ProcessPool task, {kib} KiB result"), "s", walls.clone());
+        mark_noisy(report, noisy);
+        fig(report, PAYLOAD, "floor", &format!("made and copied once, {kib} KiB"), "s", floor.clone());
+        mark_noisy(report, floor_noisy);
+        handed.push((size as f64, median(&gbs(&walls))));
+        copied.push((size as f64, median(&gbs(&floor))));
+    }
+
+    let series = |lines: &[(&str, Vec<(f64, f64)>)]| -> Vec<Series> {
+        lines.iter().map(|(name, pts)| Series { name: name.to_string(), points: pts.clone() }).collect()
+    };
+    let ideal: Vec<(f64, f64)> = counts.iter().map(|&n| (n as f64, n.min(cpus.usable) as f64)).collect();
+    let mut worker_lines = series(&speedups);
+    worker_lines.push(Series { name: "ideal: one per usable CPU".into(), points: ideal });
+    let charts = vec![
+        (
+            "scaling-workers.svg".to_string(),
+            line_chart(
+                &Axes {
+                    title: format!("CPU-bound speedup by workers ({} usable CPUs)", cpus.usable),
+                    x_label: "workers".into(),
+                    y_label: "speedup over sequential".into(),
+                    log_x: false,
+                    log_y: false,
+                },
+                &worker_lines,
+            ),
+        ),
+        (
+            "scaling-chunks.svg".to_string(),
+            line_chart(
+                &Axes {
+                    title: format!("Tiny tasks on {} workers, by chunk size", cpus.usable),
+                    x_label: "tasks per chunk".into(),
+                    y_label: "tasks per second".into(),
+                    log_x: true,
+                    log_y: true,
+                },
+                &series(&throughput),
+            ),
+        ),
+        (
+            "scaling-payload.svg".to_string(),
+            line_chart(
+                &Axes {
+                    title: "Handing back a result, by its size".into(),
+                    x_label: "bytes".into(),
+                    y_label: "GB per second".into(),
+                    log_x: true,
+                    log_y: true,
+                },
+                &series(&[("parlab ProcessPool task", handed.clone()), ("made and copied once", copied.clone())]),
+            ),
+        ),
+    ];
+    let as_json = |lines: &[(&str, Vec<(f64, f64)>)]| -> Value {
+        lines.iter().map(|(name, pts)| (name.to_string(), json!(pts))).collect::<serde_json::Map<_, _>>().into()
+    };
+    let value = json!({
+        "usable_cpus": cpus.usable,
+        "workers": {"speedup": as_json(&speedups), "sequential_s": seq_s},
+        "serial_fraction": fits.iter().map(|(n, f)| (n.clone(), json!(f))).collect::<serde_json::Map<_, _>>(),
+        "chunks": {"tasks_per_s": as_json(&throughput), "tasks": n},
+        "payload": {"gb_per_s": as_json(&[("parlab ProcessPool task", handed), ("made and copied once", copied)])},
+    });
+    (value, charts)
+}
+
+/// Speedups, one per wall time measured, against a sequential time.
+fn speedup_samples(sequential: f64, walls: &[f64]) -> Vec<f64> {
+    walls.iter().map(|w| sequential / w).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amdahl_fit_finds_the_serial_fraction_it_was_made_with() {
+        let s = 0.2;
+        let points: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0].iter().map(|&n| (n, 1.0 / (s + (1.0 - s) / n))).collect();
+        assert_eq!(amdahl_fit(&points), Some(0.2));
+        assert_eq!(amdahl_fit(&points[..1]), None);
+    }
+
+    #[test]
+    fn the_knee_is_the_smallest_chunk_near_the_best() {
+        let pts = [(1.0, 1e5), (10.0, 8e5), (100.0, 9.5e6), (1000.0, 1e7)];
+        assert_eq!(knee(&pts), Some(100.0));
+    }
+}
