@@ -114,6 +114,12 @@ pub fn stop_current_run() {
     run.interrupted = true;
     if run.session > 0 {
         let _ = kill(Pid::from_raw(-run.session), Signal::SIGKILL);
+        // The checker exits next: let the killed processes finish dying
+        // first (at most 2 s), so that none is still there when it has gone.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while procs::running_in_session(run.session) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
     if let Some(dir) = run.cgroup.take() {
         cap::remove_cgroup(&dir);

@@ -43,6 +43,22 @@ pub fn children_of(parent: i32) -> Vec<i32> {
     pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.ppid == parent)).collect()
 }
 
+/// Processes of session `session` that still run (zombies, whose memory
+/// is gone and which only wait to be reaped, are not counted).
+pub fn running_in_session(session: i32) -> usize {
+    pids()
+        .into_iter()
+        .filter(|&p| {
+            let Ok(text) = std::fs::read_to_string(format!("/proc/{p}/stat")) else { return false };
+            let Some(rest) = text.rfind(')').and_then(|i| text.get(i + 2..)) else { return false };
+            let mut f = rest.split_whitespace();
+            let state = f.next().unwrap_or("Z");
+            let session_of = f.nth(2).and_then(|s| s.parse::<i32>().ok());
+            state != "Z" && state != "X" && session_of == Some(session)
+        })
+        .count()
+}
+
 /// Processes in process group `group`, zombies included.
 pub fn group_members(group: i32) -> Vec<i32> {
     pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.pgrp == group)).collect()
