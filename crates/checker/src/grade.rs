@@ -36,8 +36,8 @@ pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> Result<(
         Ending::ForkBomb => Err((
             Status::Failed,
             format!(
-                "your program tried to run more than {} processes at once and was stopped (a fork bomb? start a \
-                 bounded number of processes); guarded by {}",
+                "your program tried to run more than {} processes and threads at once and was stopped (a fork \
+                 bomb? start a bounded number); guarded by {}",
                 limits.max_processes, outcome.cap
             ),
         )),
@@ -138,6 +138,21 @@ pub fn answer(ex: &Exercise, input: &Input, got: &Value, expected: &Value, spans
                     "wrong order{note}: your tasks finished in the order {}, you reported {}",
                     json!(finished),
                     shorten(got)
+                ));
+            }
+        }
+        AnswerRule::Schedule => {
+            let Input::Schedule { workers, sleeps } = input else { return wrong(" (not a schedule input)") };
+            let (Some(wall), Some(on)) = (got.get(0).and_then(Value::as_f64), got.get(1)) else {
+                return wrong(" (the answer is (wall time, a worker per task))");
+            };
+            let on: Vec<usize> = serde_json::from_value(on.clone())
+                .map_err(|_| format!("the workers must be numbers from 0 to {}: got {}", workers - 1, shorten(got)))?;
+            let makespan = crate::inputs::check_schedule(sleeps, *workers, &on)?;
+            if (wall - makespan).abs() > 1e-6 {
+                return Err(format!(
+                    "the workers are right, but not the wall time: your schedule ends at {makespan:.1} s, you \
+                     predicted {wall:.3} s (the wall time is when the last worker is done)"
                 ));
             }
         }

@@ -29,6 +29,11 @@ pub enum Input {
     Numbers(u64, u64),
     /// Values for `fragile`, some of which crash their process.
     Fragile(Vec<u64>),
+    /// Sleeps for a pool of `workers`, to predict, not to run.
+    Schedule {
+        workers: usize,
+        sleeps: Vec<f64>,
+    },
 }
 
 /// Course seconds between two events that the checker relies on telling
@@ -54,6 +59,14 @@ impl Input {
                     return Input::Sleeps(sleeps);
                 }
             },
+            InputKind::ManyWaits => {
+                // Short waits (0.1 to 0.3 course seconds) and one of 1.5: the
+                // ideal is 1.5, reached only with every wait in flight at once.
+                let n = rng.usize(100..=150);
+                let mut sleeps: Vec<f64> = (0..n).map(|_| rng.u32(1..=3) as f64 / 10.0).collect();
+                sleeps[rng.usize(..n)] = 1.5;
+                Input::Sleeps(sleeps)
+            }
             InputKind::Pool => loop {
                 let workers = rng.usize(2..=3);
                 let n = if exercise.answer == AnswerRule::CompletionOrder {
@@ -76,6 +89,11 @@ impl Input {
             InputKind::Numbers => {
                 let start = rng.u64(10_000_000..11_000_000);
                 Input::Numbers(start, start + 2_000_000)
+            }
+            InputKind::Schedule => {
+                let workers = rng.usize(2..=4);
+                let n = workers + rng.usize(2..=5);
+                Input::Schedule { workers, sleeps: distinct_sleeps(rng, n) }
             }
             InputKind::Fragile => {
                 let n = rng.usize(5..=8);
@@ -118,7 +136,7 @@ impl Input {
         let bad = |e: serde_json::Error| format!("the input does not fit a {kind:?} exercise: {e}");
         let v = value.clone();
         Ok(match kind {
-            InputKind::Sleeps => Input::Sleeps(serde_json::from_value(v).map_err(bad)?),
+            InputKind::Sleeps | InputKind::ManyWaits => Input::Sleeps(serde_json::from_value(v).map_err(bad)?),
             InputKind::TwoSleeps => {
                 let (a, b) = serde_json::from_value(v).map_err(bad)?;
                 Input::TwoSleeps(a, b)
@@ -133,6 +151,10 @@ impl Input {
                 Input::Numbers(a, b)
             }
             InputKind::Fragile => Input::Fragile(serde_json::from_value(v).map_err(bad)?),
+            InputKind::Schedule => {
+                let (workers, sleeps) = serde_json::from_value(v).map_err(bad)?;
+                Input::Schedule { workers, sleeps }
+            }
         })
     }
 
@@ -145,6 +167,7 @@ impl Input {
             Input::Ranges(r) => json!(r),
             Input::Numbers(a, b) => json!([a, b]),
             Input::Fragile(v) => json!(v),
+            Input::Schedule { workers, sleeps } => json!([workers, sleeps]),
         }
     }
 
@@ -161,6 +184,12 @@ impl Input {
             Input::Numbers(a, b) => json!((*a..*b).map(tiny).sum::<u64>()),
             // Only the survivors run: a crash would end the checker.
             Input::Fragile(v) => json!(v.iter().map(|&x| (!crashes(x)).then(|| fragile(x))).collect::<Vec<_>>()),
+            // Predicted, not run: the wall time and, per task, the worker
+            // that takes it (the first free one; the lowest on a tie).
+            Input::Schedule { workers, sleeps } => {
+                let (wall, on) = greedy_schedule(sleeps, *workers);
+                json!([wall, on])
+            }
         }
     }
 
@@ -188,7 +217,7 @@ impl Input {
     /// How many spans the trace must hold; `None` where tasks are not traced.
     pub fn traced_tasks(&self) -> Option<usize> {
         match self {
-            Input::Numbers(..) => None,
+            Input::Numbers(..) | Input::Schedule { .. } => None,
             Input::Ranges(r) => Some(r.len()),
             _ => self.sleeps().map(|s| s.len()),
         }
@@ -200,6 +229,7 @@ impl Input {
             Input::Numbers(a, b) => (b - a) as usize,
             Input::Ranges(r) => r.len(),
             Input::Fragile(v) => v.len(),
+            Input::Schedule { sleeps, .. } => sleeps.len(),
             _ => self.sleeps().map_or(0, |s| s.len()),
         }
     }
@@ -218,6 +248,45 @@ impl Input {
         let longest = sleeps.iter().copied().fold(0.0, f64::max);
         Some(longest.max(sleeps.iter().sum::<f64>() / workers.max(1) as f64))
     }
+}
+
+/// The schedule a pool follows: tasks in input order, each to the worker
+/// free first (the lowest-numbered on a tie). The wall time and, per task,
+/// its worker.
+pub fn greedy_schedule(sleeps: &[f64], workers: usize) -> (f64, Vec<usize>) {
+    let mut free_at = vec![0.0f64; workers.max(1)];
+    let mut on = Vec::with_capacity(sleeps.len());
+    for &s in sleeps {
+        let w = free_at.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).expect("a worker");
+        free_at[w] += s;
+        on.push(w);
+    }
+    (free_at.into_iter().fold(0.0, f64::max), on)
+}
+
+/// Whether `on` (a worker per task) is a schedule a pool of `workers` could
+/// follow: each task, in input order, to a worker that is free first (any of
+/// them on a tie, as workers have no order of their own). `Err` says which
+/// task went elsewhere, and when.
+pub fn check_schedule(sleeps: &[f64], workers: usize, on: &[usize]) -> Result<f64, String> {
+    if on.len() != sleeps.len() {
+        return Err(format!("{} workers named for {} tasks: name one per task", on.len(), sleeps.len()));
+    }
+    let mut free_at = vec![0.0f64; workers.max(1)];
+    for (i, (&s, &w)) in sleeps.iter().zip(on).enumerate() {
+        let Some(&at) = free_at.get(w) else {
+            return Err(format!("task {i} on worker {w}: the pool has workers 0 to {}", workers.max(1) - 1));
+        };
+        let first = free_at.iter().copied().fold(f64::INFINITY, f64::min);
+        if at > first + 1e-9 {
+            return Err(format!(
+                "task {i} on worker {w}, busy until {at:.1} s, while another worker is free at {first:.1} s: a \
+                 pool hands each task to the worker free first"
+            ));
+        }
+        free_at[w] = at + s;
+    }
+    Ok(free_at.into_iter().fold(0.0, f64::max))
 }
 
 /// `n` different sleeps between 0.5 and 1.5 course seconds, in tenths, so
@@ -250,6 +319,21 @@ fn has_inversion(sleeps: &[f64], ends: &[f64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schedule_is_checked_against_the_first_free_worker_ties_either_way() {
+        let sleeps = [1.0, 0.5, 0.7, 1.2];
+        let (wall, on) = greedy_schedule(&sleeps, 2);
+        assert_eq!(on, [0, 1, 1, 0]);
+        assert!((wall - 2.2).abs() < 1e-9);
+        assert!((check_schedule(&sleeps, 2, &on).unwrap() - 2.2).abs() < 1e-9);
+        // The first two tasks find both workers free: either may take either.
+        assert!(check_schedule(&sleeps, 2, &[1, 0, 0, 1]).is_ok());
+        // Task 2 must go to the worker free at 0.5, not the one busy until 1.0.
+        assert!(check_schedule(&sleeps, 2, &[0, 1, 0, 1]).unwrap_err().contains("task 2"));
+        assert!(check_schedule(&sleeps, 2, &[0, 1, 2, 0]).unwrap_err().contains("workers 0 to 1"));
+        assert!(check_schedule(&sleeps, 2, &[0, 1]).is_err());
+    }
     use crate::manifest::Manifest;
 
     #[test]

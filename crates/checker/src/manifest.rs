@@ -33,11 +33,16 @@ pub struct Exercise {
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
     Sleeps,
+    /// A hundred or more short waits and one long one: all must be in
+    /// flight at once to come near the ideal.
+    ManyWaits,
     TwoSleeps,
     Pool,
     Ranges,
     Numbers,
     Fragile,
+    /// Sleeps and a pool size, to predict the schedule of, not to run.
+    Schedule,
 }
 
 /// How the answer is compared with the reference.
@@ -49,6 +54,8 @@ pub enum AnswerRule {
     Timed,
     Total,
     Survivors,
+    /// A predicted (wall time, worker per task), checked against a pool's schedule.
+    Schedule,
 }
 
 /// Where the tasks must run.
@@ -86,13 +93,14 @@ impl Exercise {
     /// Refuses rule combinations the checker cannot grade.
     fn validate(&self) -> Result<(), String> {
         use InputKind as I;
-        let sleeping = matches!(self.input, I::Sleeps | I::TwoSleeps | I::Pool | I::Fragile);
+        let sleeping = matches!(self.input, I::Sleeps | I::ManyWaits | I::TwoSleeps | I::Pool | I::Fragile);
         let fits = match self.answer {
             AnswerRule::Timed => self.input == I::Sleeps,
             AnswerRule::CompletionOrder => matches!(self.input, I::Pool | I::Sleeps),
             AnswerRule::Survivors => self.input == I::Fragile,
+            AnswerRule::Schedule => self.input == I::Schedule,
             AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers),
-            AnswerRule::InOrder => matches!(self.input, I::Sleeps | I::TwoSleeps | I::Pool),
+            AnswerRule::InOrder => matches!(self.input, I::Sleeps | I::ManyWaits | I::TwoSleeps | I::Pool),
         };
         if !fits {
             return Err(format!("answer {:?} cannot be graded on input {:?}", self.answer, self.input));

@@ -121,6 +121,9 @@ struct Session<'a> {
     program: PathBuf,
     run_as: Option<RunAs>,
     runs: usize,
+    /// The options' limits, with room for one thread or process per task
+    /// where every task must be in flight at once (a hundred waits or more).
+    limits: crate::sandbox::Limits,
 }
 
 impl<'a> Session<'a> {
@@ -139,7 +142,11 @@ impl<'a> Session<'a> {
         if let Some(user) = &run_as {
             user.give(dir.path()).map_err(|e| format!("cannot hand the run's folder to {}: {e}", user.name()))?;
         }
-        Ok(Session { ex, opts, input, input_json, dir, program, run_as, runs: 0 })
+        let mut limits = opts.limits.clone();
+        if ex.input == crate::manifest::InputKind::ManyWaits {
+            limits.max_processes += input.tasks();
+        }
+        Ok(Session { ex, opts, input, input_json, dir, program, run_as, runs: 0, limits })
     }
 
     fn path(&self, file: &str) -> PathBuf {
@@ -216,7 +223,7 @@ impl<'a> Session<'a> {
             program: &self.program,
             envs: &envs,
             cwd: self.dir.path(),
-            limits: &self.opts.limits,
+            limits: &self.limits,
             run_as: self.run_as.as_ref(),
             tag: &self.ex.name,
         };
@@ -242,7 +249,7 @@ impl<'a> Session<'a> {
         if let Some(why) = grade::not_done(got.as_ref()) {
             return Err(Stop::new(crate::verdict::Status::NotDone, why).into());
         }
-        grade::ending(outcome, &self.opts.limits).map_err(|(status, why)| Stop::new(status, why))?;
+        grade::ending(outcome, &self.limits).map_err(|(status, why)| Stop::new(status, why))?;
         let got = got.ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
         // Workloads number their calls per process: number the spans by start instead.
         let mut spans = read_trace_file(trace).unwrap_or_default();

@@ -56,7 +56,8 @@ fn untouched_exercises_are_not_done_and_name_their_todo() {
         out.contains("NOT DONE YET") && out.contains("01_sequential") && !out.contains("03_two_processes (seed"),
         "{out}"
     );
-    assert!(out.contains("0 of 8 exercises passed; next: `checker verify 01`"), "{out}");
+    let count = exercise_names().len();
+    assert!(out.contains(&format!("0 of {count} exercises passed; next: `checker verify 01`")), "{out}");
     // Run by `cargo run`, the next step is said in that form.
     let out = Command::cargo_bin("checker")
         .unwrap()
@@ -69,14 +70,17 @@ fn untouched_exercises_are_not_done_and_name_their_todo() {
     // A bare checker says where the learner stands.
     let (code, status) = checker(&dir, &[]);
     assert_eq!(code, 0);
-    assert!(status.contains("0 of 8 passed") && status.contains("check  checker verify 01"), "{status}");
+    assert!(
+        status.contains(&format!("0 of {count} passed")) && status.contains("check  checker verify 01"),
+        "{status}"
+    );
 }
 
 #[test]
 fn course_order_stops_at_the_first_exercise_not_done() {
     let _turn = turn();
-    let (s1, s3) = (solution("01_sequential"), solution("03_two_processes"));
-    let dir = exercises_with("order", &[("01_sequential", &s1), ("03_two_processes", &s3)]);
+    let (s1, s2, s3) = (solution("01_sequential"), solution("02_schedule"), solution("03_two_processes"));
+    let dir = exercises_with("order", &[("01_sequential", &s1), ("02_schedule", &s2), ("03_two_processes", &s3)]);
     let (code, out) = checker(&dir, &["verify", "--seed", "3"]);
     assert!(code == 1 || code == 3, "{out}");
     if code == 1 {
@@ -153,6 +157,36 @@ fn an_endless_loop_is_stopped() {
 }
 
 #[test]
+fn a_round_robin_schedule_fails() {
+    // Task i to worker i % workers: what a pool does only when every task
+    // takes as long as every other.
+    let src = r#"
+fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<(f64, Vec<usize>)> {
+    let mut free_at = vec![0.0f64; workers];
+    let on: Vec<usize> = (0..sleeps.len()).map(|i| i % workers).collect();
+    for (s, &w) in sleeps.iter().zip(&on) { free_at[w] += s; }
+    Ok((free_at.into_iter().fold(0.0, f64::max), on))
+}
+fn main() { parlab::exercise::run((2, vec![1.0]), solve); }
+"#;
+    expect_failure("roundrobin", "02_schedule", src, &[], "a pool hands each task to the worker free first");
+}
+
+#[test]
+fn a_small_pool_for_many_waits_is_not_fast_enough() {
+    // Eight threads carry eight waits at a time: a hundred and more take
+    // many rounds, where one thread per wait takes one.
+    let src = r#"
+use parlab::workloads::task_with;
+fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
+    parlab::ThreadPool::new(8)?.map(task_with, sleeps)
+}
+fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
+"#;
+    expect_failure("smallpool", "12_many_waits", src, &[], "not fast enough");
+}
+
+#[test]
 fn a_fork_bomb_is_stopped() {
     let src = r#"
 use parlab::Process;
@@ -165,7 +199,7 @@ fn solve(_: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![1.0], solve); }
 "#;
-    expect_failure("forkbomb", "04_process_loop", src, &["--timeout", "10"], "more than 64 processes");
+    expect_failure("forkbomb", "04_process_loop", src, &["--timeout", "10"], "more than 64 processes and threads");
 }
 
 #[test]
@@ -229,11 +263,12 @@ fn hint_and_list_speak_of_every_exercise() {
     let (_, code_hint) = checker(&dir, &["hint", "5", "--code"]);
     assert!(code_hint.contains("pool.map(task_with, sleeps)"), "{code_hint}");
     let (_, list) = checker(&dir, &["list"]);
-    assert_eq!(list.lines().count(), 8, "{list}");
+    let count = exercise_names().len();
+    assert_eq!(list.lines().count(), count, "{list}");
     let (_, list) = checker(&dir, &["list", "--json"]);
     let list: serde_json::Value = serde_json::from_str(list.trim()).unwrap();
     assert_eq!(list["format_version"], 1);
-    assert_eq!(list["exercises"].as_array().unwrap().len(), 8);
+    assert_eq!(list["exercises"].as_array().unwrap().len(), count);
 }
 
 #[test]

@@ -1,0 +1,16 @@
+//! Exercise 12: a hundred waits and more, all in flight at once.
+//! Chapter: book/src/12_io_bound.md · Check: `checker verify 12_many_waits`
+#![allow(unused)] // The starter leaves names unused; delete this line when you are done.
+
+use parlab::workloads::task_with;
+
+/// Runs `task_with(s)` for every sleep, all waiting at the same time, and
+/// returns the results in input order. A wait uses no CPU, so two CPUs carry
+/// as many as you start: what each one in flight costs is what matters.
+fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
+    todo!("TODO: start one thread per sleep (std::thread::scope), then join them in order")
+}
+
+fn main() {
+    parlab::exercise::run(vec![0.2; 100], solve);
+}
