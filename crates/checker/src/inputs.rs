@@ -9,7 +9,7 @@
 //! the sorted order, by margins well above the scheduler's noise.
 
 use crate::manifest::{AnswerRule, Exercise, InputKind};
-use parlab::workloads::{count_primes, crashes, fragile, split_range, task_with, tiny};
+use parlab::workloads::{BUCKETS, bucket, count_primes, crashes, fragile, split_range, task_with, tiny};
 use serde_json::{Value, json};
 
 /// One exercise's input.
@@ -29,6 +29,8 @@ pub enum Input {
     Numbers(u64, u64),
     /// Values for `fragile`, some of which crash their process.
     Fragile(Vec<u64>),
+    /// `start..end`, each number counted in its `bucket`.
+    Histogram(u64, u64),
     /// Sleeps for a pool of `workers`, to predict, not to run.
     Schedule {
         workers: usize,
@@ -89,6 +91,11 @@ impl Input {
             InputKind::Numbers => {
                 let start = rng.u64(10_000_000..11_000_000);
                 Input::Numbers(start, start + 2_000_000)
+            }
+            InputKind::Histogram => {
+                // About a third of a second of counting, sequentially.
+                let start = rng.u64(0..1_000_000_000);
+                Input::Histogram(start, start + 100_000_000)
             }
             InputKind::Schedule => {
                 let workers = rng.usize(2..=4);
@@ -155,6 +162,10 @@ impl Input {
                 let (workers, sleeps) = serde_json::from_value(v).map_err(bad)?;
                 Input::Schedule { workers, sleeps }
             }
+            InputKind::Histogram => {
+                let (a, b) = serde_json::from_value(v).map_err(bad)?;
+                Input::Histogram(a, b)
+            }
         })
     }
 
@@ -168,6 +179,7 @@ impl Input {
             Input::Numbers(a, b) => json!([a, b]),
             Input::Fragile(v) => json!(v),
             Input::Schedule { workers, sleeps } => json!([workers, sleeps]),
+            Input::Histogram(a, b) => json!([a, b]),
         }
     }
 
@@ -189,6 +201,13 @@ impl Input {
             Input::Schedule { workers, sleeps } => {
                 let (wall, on) = greedy_schedule(sleeps, *workers);
                 json!([wall, on])
+            }
+            Input::Histogram(a, b) => {
+                let mut counts = [0u64; BUCKETS];
+                for n in *a..*b {
+                    counts[bucket(n)] += 1;
+                }
+                json!(counts)
             }
         }
     }
@@ -217,7 +236,7 @@ impl Input {
     /// How many spans the trace must hold; `None` where tasks are not traced.
     pub fn traced_tasks(&self) -> Option<usize> {
         match self {
-            Input::Numbers(..) | Input::Schedule { .. } => None,
+            Input::Numbers(..) | Input::Histogram(..) | Input::Schedule { .. } => None,
             Input::Ranges(r) => Some(r.len()),
             _ => self.sleeps().map(|s| s.len()),
         }
@@ -226,7 +245,7 @@ impl Input {
     /// The number of tasks.
     pub fn tasks(&self) -> usize {
         match self {
-            Input::Numbers(a, b) => (b - a) as usize,
+            Input::Numbers(a, b) | Input::Histogram(a, b) => (b - a) as usize,
             Input::Ranges(r) => r.len(),
             Input::Fragile(v) => v.len(),
             Input::Schedule { sleeps, .. } => sleeps.len(),

@@ -43,6 +43,8 @@ pub enum InputKind {
     Fragile,
     /// Sleeps and a pool size, to predict the schedule of, not to run.
     Schedule,
+    /// A range of numbers to sort into `bucket`s: millions of tiny counts.
+    Histogram,
 }
 
 /// How the answer is compared with the reference.
@@ -99,7 +101,7 @@ impl Exercise {
             AnswerRule::CompletionOrder => matches!(self.input, I::Pool | I::Sleeps),
             AnswerRule::Survivors => self.input == I::Fragile,
             AnswerRule::Schedule => self.input == I::Schedule,
-            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers),
+            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers | I::Histogram),
             AnswerRule::InOrder => matches!(self.input, I::Sleeps | I::ManyWaits | I::TwoSleeps | I::Pool),
         };
         if !fits {

@@ -204,7 +204,8 @@ pub fn judge(e: &Expectation, m: &Measurements) -> Result<String, Stop> {
         ),
         SpeedupRule::Cpus => format!(
             "not fast enough: {speedup:.2}x, {required:.2}x or more passes; your runs used {:.2} CPUs: use one \
-             worker per usable CPU and give each several tasks",
+             worker per usable CPU, give each its share of the work, and let none wait for another (a lock or a \
+             counter shared on every step makes them take turns)",
             m.learner_cpus_used
         ),
         _ => format!(

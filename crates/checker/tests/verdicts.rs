@@ -173,6 +173,29 @@ fn main() { parlab::exercise::run((2, vec![1.0]), solve); }
 }
 
 #[test]
+fn a_histogram_in_one_shared_mutex_is_not_fast_enough() {
+    // Every thread adds to the same counts behind one lock: they take turns
+    // on every number, and the run is no faster than one thread.
+    let src = r#"
+use parlab::workloads::{BUCKETS, bucket};
+use std::sync::Mutex;
+fn solve((start, end): (u64, u64)) -> parlab::Result<Vec<u64>> {
+    let counts = Mutex::new(vec![0u64; BUCKETS]);
+    let mid = start + (end - start) / 2;
+    std::thread::scope(|s| {
+        for (from, to) in [(start, mid), (mid, end)] {
+            let counts = &counts;
+            s.spawn(move || for n in from..to { counts.lock().unwrap()[bucket(n)] += 1; });
+        }
+    });
+    Ok(counts.into_inner().unwrap())
+}
+fn main() { parlab::exercise::run((0, 1000), solve); }
+"#;
+    expect_failure("sharedmutex", "11_histogram", src, &[], "not fast enough");
+}
+
+#[test]
 fn a_small_pool_for_many_waits_is_not_fast_enough() {
     // Eight threads carry eight waits at a time: a hundred and more take
     // many rounds, where one thread per wait takes one.

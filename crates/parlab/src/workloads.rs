@@ -130,6 +130,35 @@ pub fn count_primes(range: (u64, u64)) -> u64 {
     traced(None, || (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
 }
 
+/// How many buckets [`bucket`] sorts numbers into.
+pub const BUCKETS: usize = 16;
+
+/// The bucket (0 to [`BUCKETS`] - 1) of `n`, for a histogram: a few
+/// nanoseconds of mixing, so that adding to a count costs as much as
+/// finding it, and neighbouring numbers land in different buckets. Not
+/// traced. Chapter 11's exercise counts millions of these: where the counts
+/// live (shared, or one set per thread) decides the speed.
+///
+/// ```
+/// use parlab::workloads::{BUCKETS, bucket};
+///
+/// let mut counts = [0u64; BUCKETS];
+/// for n in 0..1000 {
+///     counts[bucket(n)] += 1;
+/// }
+/// assert_eq!(counts.iter().sum::<u64>(), 1000);
+/// assert!(counts.iter().all(|&c| c > 30)); // spread over every bucket
+/// ```
+#[inline] // The same machine code in every caller: the checker times its own loop against yours.
+pub fn bucket(n: u64) -> usize {
+    let mut x = n;
+    for _ in 0..3 {
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    }
+    (x >> 60) as usize
+}
+
 /// A tiny task: whether `n` is prime, as 1 or 0. About a quarter of a microsecond for
 /// small `n`, far less than sending it to another process costs, and not
 /// traced (timing each call would cost more than the call).
