@@ -307,7 +307,7 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
     let _ = writeln!(s, r#"<text class="parlab-fg" x="8" y="22" font-size="16" font-weight="bold">{title}</text>"#);
     let _ = writeln!(
         s,
-        r#"<text class="parlab-fg" x="8" y="44">wall {}, task time / wall {:.2}x, on {} lane(s)</text>"#,
+        r#"<text class="parlab-fg" x="8" y="44">wall {}, average parallelism {:.2}x, on {} lane(s)</text>"#,
         human(sum.wall_secs),
         sum.parallelism,
         lanes.len()
