@@ -41,6 +41,12 @@ const PALETTE: [(AnsiColor, &str); 6] = [
     (AnsiColor::Red, "#e15759"),
 ];
 
+/// The colour of a task's number on its bar: white on the dark blue, near
+/// black on the lighter fills, where white reads at under 3:1.
+fn label_colour(fill: &str) -> &'static str {
+    if fill == PALETTE[0].1 { "#fff" } else { "#222" }
+}
+
 /// Characters that fill bars, alternating so that touching bars stay apart without colour.
 const FILL: [char; 2] = ['=', '#'];
 
@@ -347,9 +353,10 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
             if w > 9.0 * sp.index.to_string().len() as f64 + 6.0 {
                 let _ = writeln!(
                     s,
-                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#fff">{}</text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="{}">{}</text>"##,
                     x0 + w / 2.0,
                     y + row_h * 0.65,
+                    label_colour(colour),
                     sp.index
                 );
             }
@@ -453,5 +460,7 @@ mod tests {
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<rect x=").count(), 2);
         assert!(svg.contains(">pid 2<") && svg.contains(">pid 3<"));
+        // Task numbers read on their bars: white on the blue, dark on the orange.
+        assert!(svg.contains(r##"fill="#fff">0<"##) && svg.contains(r##"fill="#222">1<"##), "{svg}");
     }
 }
