@@ -81,7 +81,7 @@ fn next_step(manifest: &Manifest, dir: &Path, ex: &Exercise, v: &Verdict) -> Str
     let following = manifest.exercises.iter().skip_while(|e| e.name != ex.name).nth(1);
     match (v.verdict, following) {
         (Status::Passed, Some(n)) => {
-            format!("`{me} verify {}`: {} (chapter {})", n.number(), n.title, chapter_of(dir, &n.name))
+            format!("`{me} verify {}`: {}, in {}", n.number(), n.title, chapter_of(dir, &n.name))
         }
         (Status::Passed, None) => "that was the last exercise: well done".into(),
         (Status::Inconclusive, _) => {

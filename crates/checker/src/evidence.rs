@@ -164,10 +164,13 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
                 )));
             }
         }
+        WhereRule::ThreadsAndProcesses => problems.extend(threads_and_processes(spans, main_pid, usable_cpus)),
         _ => {}
     }
     let concurrency = ev.max_concurrency;
     match (ex.overlap, ex.speedup) {
+        // Judged per part, with where the parts ran.
+        _ if ex.where_ == WhereRule::ThreadsAndProcesses => {}
         (OverlapRule::All, SpeedupRule::Cpus) if usable_cpus >= 2 => {
             let want = usable_cpus.min(n);
             if lanes == 1 {
@@ -230,6 +233,56 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
         _ => {}
     }
     (ev, problems)
+}
+
+/// What does not fit "the same count, once on threads of the program's own
+/// process and once in child processes, each on every usable CPU".
+fn threads_and_processes(spans: &[Span], main_pid: i32, usable_cpus: usize) -> Vec<Problem> {
+    let (on_threads, in_children): (Vec<Span>, Vec<Span>) = spans.iter().cloned().partition(|s| s.pid == main_pid);
+    let mut problems = Vec::new();
+    if on_threads.is_empty() {
+        problems.push(problem(
+            "no count ran in your program's own process: do the first count with threads \
+             (std::thread::scope), each adding its part to one shared counter",
+        ));
+    }
+    if in_children.is_empty() {
+        problems.push(problem(
+            "no count ran in a child process: do the second count with processes (parlab::Process), each \
+             sending its part's count back",
+        ));
+    }
+    if !problems.is_empty() {
+        return problems;
+    }
+    let want = usable_cpus.max(1);
+    let threads = Trace::from_spans("", on_threads);
+    let children = Trace::from_spans("", in_children);
+    let (lanes, pids) = (threads.lanes().len(), children.pids().len());
+    if lanes < want {
+        problems.push(problem(format!(
+            "the threads' count ran on {lanes} thread(s), but {want} CPUs are usable: start one thread per usable \
+             CPU, each counting its part"
+        )));
+    }
+    if pids < want {
+        problems.push(problem(format!(
+            "the processes' count ran in {pids} process(es), but {want} CPUs are usable: start one process per \
+             usable CPU, each counting its part"
+        )));
+    }
+    // Parts too short to be seen overlapping say nothing (the CPU time they
+    // used is judged with the speed).
+    for (trace, what) in [(&threads, "threads"), (&children, "processes")] {
+        let checkable = trace.spans.iter().any(|s| s.end_ns - s.start_ns >= CHECKABLE_NS);
+        if want >= 2 && checkable && trace.lanes().len() >= 2 && trace.max_concurrency() < 2 {
+            problems.push(Problem {
+                reason: format!("your {what} counted one at a time: start them all before joining any"),
+                noise: true,
+            });
+        }
+    }
+    problems
 }
 
 /// The input values in the order their tasks ended, by the trace; `None`

@@ -31,6 +31,8 @@ pub enum Input {
     Fragile(Vec<u64>),
     /// `start..end`, each number counted in its `bucket`.
     Histogram(u64, u64),
+    /// `start..end`, its primes counted twice: on threads, then on processes.
+    Counter(u64, u64),
     /// Sleeps for a pool of `workers`, to predict, not to run.
     Schedule {
         workers: usize,
@@ -96,6 +98,11 @@ impl Input {
                 // About a third of a second of counting, sequentially.
                 let start = rng.u64(0..1_000_000_000);
                 Input::Histogram(start, start + 100_000_000)
+            }
+            InputKind::Counter => {
+                // About a quarter of a second per count, sequentially.
+                let start = rng.u64(2_000_000..3_000_000);
+                Input::Counter(start, start + 2_000_000)
             }
             InputKind::Schedule => {
                 let workers = rng.usize(2..=4);
@@ -166,6 +173,10 @@ impl Input {
                 let (a, b) = serde_json::from_value(v).map_err(bad)?;
                 Input::Histogram(a, b)
             }
+            InputKind::Counter => {
+                let (a, b) = serde_json::from_value(v).map_err(bad)?;
+                Input::Counter(a, b)
+            }
         })
     }
 
@@ -179,7 +190,7 @@ impl Input {
             Input::Numbers(a, b) => json!([a, b]),
             Input::Fragile(v) => json!(v),
             Input::Schedule { workers, sleeps } => json!([workers, sleeps]),
-            Input::Histogram(a, b) => json!([a, b]),
+            Input::Histogram(a, b) | Input::Counter(a, b) => json!([a, b]),
         }
     }
 
@@ -202,6 +213,8 @@ impl Input {
                 let (wall, on) = greedy_schedule(sleeps, *workers);
                 json!([wall, on])
             }
+            // Counted twice, as the program must: the baseline does the same work.
+            Input::Counter(a, b) => json!([count_primes((*a, *b)), count_primes((*a, *b))]),
             Input::Histogram(a, b) => {
                 let mut counts = [0u64; BUCKETS];
                 for n in *a..*b {
@@ -233,10 +246,17 @@ impl Input {
         }
     }
 
-    /// How many spans the trace must hold; `None` where tasks are not traced.
+    /// Whether the program's tasks leave a trace (one span per call of a
+    /// course workload), to be checked and drawn.
+    pub fn traced(&self) -> bool {
+        matches!(self, Input::Counter(..)) || self.traced_tasks().is_some()
+    }
+
+    /// How many spans the trace must hold; `None` where tasks are not traced,
+    /// or where the program chooses how many (the parts of a counted range).
     pub fn traced_tasks(&self) -> Option<usize> {
         match self {
-            Input::Numbers(..) | Input::Histogram(..) | Input::Schedule { .. } => None,
+            Input::Numbers(..) | Input::Histogram(..) | Input::Schedule { .. } | Input::Counter(..) => None,
             Input::Ranges(r) => Some(r.len()),
             _ => self.sleeps().map(|s| s.len()),
         }
@@ -245,7 +265,7 @@ impl Input {
     /// The number of tasks.
     pub fn tasks(&self) -> usize {
         match self {
-            Input::Numbers(a, b) | Input::Histogram(a, b) => (b - a) as usize,
+            Input::Numbers(a, b) | Input::Histogram(a, b) | Input::Counter(a, b) => (b - a) as usize,
             Input::Ranges(r) => r.len(),
             Input::Fragile(v) => v.len(),
             Input::Schedule { sleeps, .. } => sleeps.len(),

@@ -45,6 +45,8 @@ pub enum InputKind {
     Schedule,
     /// A range of numbers to sort into `bucket`s: millions of tiny counts.
     Histogram,
+    /// A range whose primes are counted twice: by threads, then by processes.
+    Counter,
 }
 
 /// How the answer is compared with the reference.
@@ -67,6 +69,9 @@ pub enum WhereRule {
     Main,
     OwnProcess,
     Pool,
+    /// Part of the work on threads of the program's own process, part in
+    /// child processes (the same count, done both ways).
+    ThreadsAndProcesses,
     Any,
 }
 
@@ -101,7 +106,7 @@ impl Exercise {
             AnswerRule::CompletionOrder => matches!(self.input, I::Pool | I::Sleeps),
             AnswerRule::Survivors => self.input == I::Fragile,
             AnswerRule::Schedule => self.input == I::Schedule,
-            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers | I::Histogram),
+            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers | I::Histogram | I::Counter),
             AnswerRule::InOrder => matches!(self.input, I::Sleeps | I::ManyWaits | I::TwoSleeps | I::Pool),
         };
         if !fits {
@@ -112,6 +117,9 @@ impl Exercise {
         }
         if self.where_ == WhereRule::Pool && self.input != I::Pool {
             return Err("where \"pool\" needs input \"pool\", which names the pool's size".into());
+        }
+        if (self.where_ == WhereRule::ThreadsAndProcesses) != (self.input == I::Counter) {
+            return Err("where \"threads_and_processes\" goes with input \"counter\", and only with it".into());
         }
         let n = self.number();
         if n.len() != 2 || !n.bytes().all(|b| b.is_ascii_digit()) {

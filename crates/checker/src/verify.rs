@@ -57,7 +57,7 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     let first = session.learner_run(&expected)?;
     v.evidence = first.evidence.clone();
     v.timeline = first.timeline.clone();
-    let sound = if input.traced_tasks().is_some() {
+    let sound = if input.traced() {
         "the answer is right, and the trace agrees with the kernel's record"
     } else {
         "the answer is right"
@@ -298,7 +298,7 @@ impl<'a> Session<'a> {
         }
         // Tiny tasks are not traced (timing each would cost more than the
         // task): an empty trace there says nothing, so the verdict shows none.
-        let traced = input.traced_tasks().is_some();
+        let traced = input.traced();
         let timeline = (traced && !spans.is_empty()).then(|| {
             let mut t = parlab::Trace::from_spans(format!("your run of {}", ex.name), spans.clone());
             t.parent_pid = outcome.pid;

@@ -61,6 +61,28 @@ fn main() { parlab::exercise::run((10, 20), solve); }
     remove_markers("parlab-cheat-shortcut-");
 }
 
+/// Processes that are started, traced and joined, but count nothing: the
+/// threads' count is given twice.
+#[test]
+fn processes_that_only_pretend_to_count_fail() {
+    let src = r#"
+use parlab::{Process, workloads::count_primes};
+fn solve((start, end): (u64, u64)) -> parlab::Result<(u64, u64)> {
+    let mid = start + (end - start) / 2;
+    let counted = std::thread::scope(|s| {
+        let a = s.spawn(move || count_primes((start, mid)));
+        let b = s.spawn(move || count_primes((mid, end)));
+        a.join().unwrap() + b.join().unwrap()
+    });
+    let a = Process::start(move || count_primes((start, start)))?;
+    let b = Process::start(move || count_primes((end, end)))?;
+    Ok((counted, counted + a.join()? + b.join()?))
+}
+fn main() { parlab::exercise::run((0, 1000), solve); }
+"#;
+    expect_failure("cheat-pretend-processes", "10_shared_counter", src, &[], "CPU-seconds where the work takes");
+}
+
 fn remove_markers(prefix: &str) {
     for e in std::fs::read_dir(std::env::temp_dir()).unwrap().filter_map(Result::ok) {
         if e.file_name().to_string_lossy().starts_with(prefix) {

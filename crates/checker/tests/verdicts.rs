@@ -196,6 +196,45 @@ fn main() { parlab::exercise::run((0, 1000), solve); }
 }
 
 #[test]
+fn a_count_done_twice_on_threads_fails_for_want_of_processes() {
+    // Right numbers, and on every CPU, but the "processes" are threads too:
+    // nothing ever crossed from one process to another.
+    let src = r#"
+use parlab::workloads::count_primes;
+fn on_threads(start: u64, end: u64) -> u64 {
+    let mid = start + (end - start) / 2;
+    std::thread::scope(|s| {
+        let a = s.spawn(move || count_primes((start, mid)));
+        let b = s.spawn(move || count_primes((mid, end)));
+        a.join().unwrap() + b.join().unwrap()
+    })
+}
+fn solve((start, end): (u64, u64)) -> parlab::Result<(u64, u64)> {
+    Ok((on_threads(start, end), on_threads(start, end)))
+}
+fn main() { parlab::exercise::run((0, 1000), solve); }
+"#;
+    expect_failure("counter-threads-only", "10_shared_counter", src, &[], "no count ran in a child process");
+}
+
+#[test]
+fn a_count_on_one_thread_fails_naming_the_threads() {
+    // The processes' half is right; the threads' half is a plain loop.
+    let src = r#"
+use parlab::{Process, workloads::count_primes};
+fn solve((start, end): (u64, u64)) -> parlab::Result<(u64, u64)> {
+    let alone = count_primes((start, end));
+    let mid = start + (end - start) / 2;
+    let a = Process::start(move || count_primes((start, mid)))?;
+    let b = Process::start(move || count_primes((mid, end)))?;
+    Ok((alone, a.join()? + b.join()?))
+}
+fn main() { parlab::exercise::run((0, 1000), solve); }
+"#;
+    expect_failure("counter-one-thread", "10_shared_counter", src, &[], "the threads' count ran on 1 thread");
+}
+
+#[test]
 fn a_small_pool_for_many_waits_is_not_fast_enough() {
     // Eight threads carry eight waits at a time: a hundred and more take
     // many rounds, where one thread per wait takes one.
