@@ -49,22 +49,15 @@ fn chunking(n: u64, cpus: usize) -> parlab::Result<()> {
         best_of_5(|| drop(threads.map_chunked(tiny, numbers.clone(), chunk)));
 
     println!("{n} tiny tasks (is n prime?), {cpus} workers, best of 5 runs:");
-    println!("  sequential              {:>8.1} ms", sequential * 1e3);
-    println!(
-        "  process pool, chunk 1   {:>8.1} ms  ({:.2}x)",
-        one_by_one * 1e3,
-        sequential / one_by_one
-    );
-    println!(
-        "  process pool, chunk {chunk:<4}{:>8.1} ms  ({:.2}x)",
-        chunked * 1e3,
-        sequential / chunked
-    );
-    println!(
-        "  thread pool, chunk {chunk:<5}{:>8.1} ms  ({:.2}x)",
-        on_threads * 1e3,
-        sequential / on_threads
-    );
+    let rows = [
+        ("process pool, chunk 1".to_string(), one_by_one),
+        (format!("process pool, chunk {chunk}"), chunked),
+        (format!("thread pool, chunk {chunk}"), on_threads),
+    ];
+    println!("  {:<26}{:>8.1} ms", "sequential", sequential * 1e3);
+    for (label, secs) in rows {
+        println!("  {label:<26}{:>8.1} ms  ({:.2}x)", secs * 1e3, sequential / secs);
+    }
     Ok(())
 }
 // ANCHOR_END: chunks
