@@ -1,5 +1,6 @@
 //! The cases: each measures parlab, then Python's counterpart, then the floor.
 
+use crate::fair::{BUSY_CPUS, fair, fair_runs};
 use crate::report::{Report, shown};
 use crate::stats::Figure;
 use crate::{Args, floor, python};
@@ -88,9 +89,6 @@ pub(crate) fn fig(report: &mut Report, case: &str, side: &str, name: &str, unit:
     report.figures.push(Figure { case, side, name, unit, samples, others_cpus: None, noisy: false });
 }
 
-/// CPUs other programs may keep busy before a case's figures are not trusted.
-const BUSY_CPUS: f64 = 0.25;
-
 /// Runs one case and records how busy other programs kept the CPUs
 /// meanwhile; a case run on a busy machine is run once more, and if that
 /// run was busy too its figures and checks are marked noisy, never judged.
@@ -111,8 +109,8 @@ fn measured(report: &mut Report, case: impl Fn(&mut Report)) {
             report.scaling_notes.truncate(scaling_notes);
             continue;
         }
-        report.figures[figures..].iter_mut().for_each(|f| (f.others_cpus, f.noisy) = (others, noisy));
-        report.checks[checks..].iter_mut().for_each(|c| c.noisy = noisy);
+        report.figures[figures..].iter_mut().for_each(|f| (f.others_cpus, f.noisy) = (others, f.noisy || noisy));
+        report.checks[checks..].iter_mut().for_each(|c| c.noisy |= noisy);
         return;
     }
 }
@@ -357,35 +355,46 @@ fn tiny_tasks(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) {
     let chunk = (n / (4 * workers)).max(1);
     // The book's tiny task, on both sides: is n prime? (as 1 or 0).
     let expected: u64 = (0..n as u64).map(tiny).sum();
-    let rate = |f: &dyn Fn() -> Vec<u64>| -> Vec<f64> {
-        (0..plan.reps)
-            .map(|_| {
-                let t = Instant::now();
-                let out = f();
-                let secs = t.elapsed().as_secs_f64();
-                assert_eq!(out.iter().sum::<u64>(), expected, "wrong results");
-                n as f64 / secs
-            })
-            .collect()
+    let check = |out: Vec<u64>| assert_eq!(out.iter().sum::<u64>(), expected, "wrong results");
+    // Each run is held to the CPU it received (fair): at least one CPU's
+    // worth, the parent's or the workers'. Pools are made, warmed and dropped
+    // inside, untimed, so that their workers' CPU time is counted.
+    let rates = |run: &dyn Fn() -> f64| -> (Vec<f64>, bool) {
+        let (secs, noisy) = fair_runs(plan.reps, 1.0, run);
+        (secs.iter().map(|s| n as f64 / s).collect(), noisy)
     };
-    let processes = ProcessPool::new(workers).unwrap();
-    processes.map(tiny, 0..64).unwrap();
-    let p1 = rate(&|| processes.map(tiny, 0..n as u64).unwrap());
-    let pc = rate(&|| processes.map_chunked(tiny, 0..n as u64, chunk).unwrap());
-    drop(processes);
+    let on_processes = |chunk: usize| {
+        move || {
+            settle();
+            let pool = ProcessPool::new(workers).unwrap();
+            pool.map(tiny, 0..64).unwrap();
+            timed(|| check(pool.map_chunked(tiny, 0..n as u64, chunk).unwrap()))
+        }
+    };
+    let on_threads = |chunk: usize| {
+        move || {
+            let pool = ThreadPool::new(workers).unwrap();
+            pool.map(tiny, 0..64).unwrap();
+            timed(|| check(pool.map_chunked(tiny, 0..n as u64, chunk).unwrap()))
+        }
+    };
+    let (p1, p1_noisy) = rates(&on_processes(1));
+    let (pc, pc_noisy) = rates(&on_processes(chunk));
     let rt: Vec<f64> = (0..plan.reps).map(|_| 1.0 / floor::pipe_round_trip(plan.round_trips)).collect();
-    let threads = ThreadPool::new(workers).unwrap();
-    let t1 = rate(&|| threads.map(tiny, 0..n as u64).unwrap());
-    let tc = rate(&|| threads.map_chunked(tiny, 0..n as u64, chunk).unwrap());
-    drop(threads);
+    let (t1, t1_noisy) = rates(&on_threads(1));
+    let (tc, tc_noisy) = rates(&on_threads(chunk));
     settle();
-    fig(report, TINY, "parlab", "ProcessPool chunk 1", "tasks/s", p1.clone());
-    fig(report, TINY, "parlab", &format!("ProcessPool chunk {chunk}"), "tasks/s", pc.clone());
-    fig(report, TINY, "parlab", "ThreadPool chunk 1", "tasks/s", t1);
-    fig(report, TINY, "parlab", &format!("ThreadPool chunk {chunk}"), "tasks/s", tc.clone());
+    let mut figure = |name: &str, samples: Vec<f64>, noisy: bool| {
+        fig(report, TINY, "parlab", name, "tasks/s", samples);
+        report.figures.last_mut().expect("just added").noisy |= noisy;
+    };
+    figure("ProcessPool chunk 1", p1.clone(), p1_noisy);
+    figure(&format!("ProcessPool chunk {chunk}"), pc.clone(), pc_noisy);
+    figure("ThreadPool chunk 1", t1, t1_noisy);
+    figure(&format!("ThreadPool chunk {chunk}"), tc.clone(), tc_noisy);
     fig(report, TINY, "floor", "one pipe round trip between two processes", "tasks/s", rt);
     let p1m = median(&p1);
-    report.check("ProcessPool chunk 1, tasks/s", p1m, "at least 1,000,000", p1m >= 1_000_000.0);
+    report.check("ProcessPool chunk 1, tasks/s", p1m, "at least 1,000,000", p1m >= 1_000_000.0).noisy |= p1_noisy;
     let params = json!({"n": n, "n_slow": plan.tiny_n_slow, "chunk": chunk, "workers": workers, "reps": plan.py_reps});
     if let Some(a) = run_python(report, py, "tiny", params) {
         let names = [
@@ -400,20 +409,15 @@ fn tiny_tasks(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) {
         let (ppe1, pool1) = (py_med(names[0].1), py_med(names[2].1));
         let best_py_chunked = py_med(names[1].1).max(py_med(names[3].1));
         let best_parlab_chunked = median(&pc).max(median(&tc));
-        report.check(
-            "ProcessPool chunk 1 / ProcessPoolExecutor chunk 1",
-            p1m / ppe1,
-            "at least 10x",
-            p1m / ppe1 >= 10.0,
-        );
-        report.check(
-            "ProcessPool chunk 1 / multiprocessing.Pool chunk 1",
-            p1m / pool1,
-            "at least 2x",
-            p1m / pool1 >= 2.0,
-        );
+        report
+            .check("ProcessPool chunk 1 / ProcessPoolExecutor chunk 1", p1m / ppe1, "at least 10x", p1m / ppe1 >= 10.0)
+            .noisy |= p1_noisy;
+        report
+            .check("ProcessPool chunk 1 / multiprocessing.Pool chunk 1", p1m / pool1, "at least 2x", p1m / pool1 >= 2.0)
+            .noisy |= p1_noisy;
         let r = best_parlab_chunked / best_py_chunked;
-        report.check("best parlab chunked / best Python chunked", r, "at least 5x", r >= 5.0);
+        report.check("best parlab chunked / best Python chunked", r, "at least 5x", r >= 5.0).noisy |=
+            pc_noisy || tc_noisy;
     }
 }
 
@@ -423,40 +427,62 @@ fn cpu_bound(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) {
     // Many parts, most expensive first, so no worker is left with a long tail.
     let mut parts = split_range(plan.primes_limit, 32 * workers);
     parts.reverse();
-    let processes = ProcessPool::new(workers).unwrap();
-    let threads = ThreadPool::new(workers).unwrap();
     let seq = Sequential::new();
+    // Every run must find the same count: the first one found sets it.
+    let expected = std::cell::Cell::new(None);
+    let same = |sum: u64| match expected.get() {
+        None => expected.set(Some(sum)),
+        Some(e) => assert_eq!(sum, e, "every run counts the same primes"),
+    };
+    let busy = workers as f64;
     let (mut s, mut p, mut t) = (Vec::new(), Vec::new(), Vec::new());
     let (mut sp, mut st) = (Vec::new(), Vec::new());
-    let mut primes = 0;
+    let (mut s_noisy, mut p_noisy, mut t_noisy) = (false, false, false);
     for _ in 0..plan.reps {
-        let ts = timed(|| primes = seq.map(count_primes, parts.clone()).unwrap().iter().sum());
-        let tp = timed(|| assert_eq!(processes.map(count_primes, parts.clone()).unwrap().iter().sum::<u64>(), primes));
-        let tt = timed(|| assert_eq!(threads.map(count_primes, parts.clone()).unwrap().iter().sum::<u64>(), primes));
+        // Each run is held to the CPU time it should have received (fair):
+        // the pools are made and warmed untimed, and dropped inside, so that
+        // their workers' CPU time is counted.
+        let (ts, ns) = fair(1.0, &|| timed(|| same(seq.map(count_primes, parts.clone()).unwrap().iter().sum())));
+        let (tp, np) = fair(busy, &|| {
+            settle();
+            let pool = ProcessPool::new(workers).unwrap();
+            pool.map(count_primes, vec![(0, 1); workers]).unwrap();
+            timed(|| same(pool.map(count_primes, parts.clone()).unwrap().iter().sum()))
+        });
+        let (tt, nt) = fair(busy, &|| {
+            let pool = ThreadPool::new(workers).unwrap();
+            pool.map(count_primes, vec![(0, 1); workers]).unwrap();
+            timed(|| same(pool.map(count_primes, parts.clone()).unwrap().iter().sum()))
+        });
+        (s_noisy, p_noisy, t_noisy) = (s_noisy || ns, p_noisy || np, t_noisy || nt);
         sp.push(ts / tp);
         st.push(ts / tt);
         s.push(ts);
         p.push(tp);
         t.push(tt);
     }
-    drop(threads);
-    drop(processes);
     settle();
     // Python takes a smaller range (it is slower): per number checked, the
     // two sides compare; the speedups compare as they are.
     let per_number = |limit: u64, secs: &[f64]| secs.iter().map(|t| limit as f64 / t).collect::<Vec<f64>>();
-    fig(report, CPU, "parlab", "sequential, numbers checked", "numbers/s", per_number(plan.primes_limit, &s));
-    fig(report, CPU, "parlab", &format!("sequential, primes below {}", plan.primes_limit), "s", s);
-    fig(report, CPU, "parlab", &format!("ProcessPool of {workers}"), "s", p);
-    fig(report, CPU, "parlab", &format!("ThreadPool of {workers}"), "s", t);
-    fig(report, CPU, "parlab", "ProcessPool speedup", "x", sp.clone());
-    fig(report, CPU, "parlab", "ThreadPool speedup", "x", st.clone());
+    let figure = |report: &mut Report, name: &str, unit: &str, samples: Vec<f64>, noisy: bool| {
+        fig(report, CPU, "parlab", name, unit, samples);
+        report.figures.last_mut().expect("just added").noisy |= noisy;
+    };
+    figure(report, "sequential, numbers checked", "numbers/s", per_number(plan.primes_limit, &s), s_noisy);
+    figure(report, &format!("sequential, primes below {}", plan.primes_limit), "s", s, s_noisy);
+    figure(report, &format!("ProcessPool of {workers}"), "s", p, p_noisy);
+    figure(report, &format!("ThreadPool of {workers}"), "s", t, t_noisy);
+    figure(report, "ProcessPool speedup", "x", sp.clone(), s_noisy || p_noisy);
+    figure(report, "ThreadPool speedup", "x", st.clone(), s_noisy || t_noisy);
     fig(report, CPU, "floor", "CPUs usable", "x", vec![workers as f64]);
     // Judged as shown: two decimals on both sides.
     let target = shown(0.975 * workers as f64);
     let label = format!("at least {target:.2}x");
-    report.check("parlab ProcessPool speedup", median(&sp), label.clone(), shown(median(&sp)) >= target);
-    report.check("parlab ThreadPool speedup", median(&st), label, shown(median(&st)) >= target);
+    report.check("parlab ProcessPool speedup", median(&sp), label.clone(), shown(median(&sp)) >= target).noisy |=
+        s_noisy || p_noisy;
+    report.check("parlab ThreadPool speedup", median(&st), label, shown(median(&st)) >= target).noisy |=
+        s_noisy || t_noisy;
     let mut py_parts = split_range(plan.py_primes_limit, 4 * workers);
     py_parts.reverse();
     let params = json!({"ranges": py_parts, "workers": workers, "reps": plan.py_reps});

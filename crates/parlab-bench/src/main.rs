@@ -7,6 +7,7 @@
 
 mod cases;
 mod chart;
+mod fair;
 mod floor;
 mod python;
 mod report;

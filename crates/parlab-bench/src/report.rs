@@ -38,8 +38,10 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn check(&mut self, what: impl Into<String>, value: f64, target: impl Into<String>, met: bool) {
+    /// Records a target; the returned check can be marked noisy.
+    pub fn check(&mut self, what: impl Into<String>, value: f64, target: impl Into<String>, met: bool) -> &mut Check {
         self.checks.push(Check { what: what.into(), value, target: target.into(), met, noisy: false });
+        self.checks.last_mut().expect("just pushed")
     }
 
     /// The figure `name` of `case` on `side`, if measured.
@@ -145,6 +147,8 @@ pub fn fmt(v: f64, unit: &str) -> String {
         return "-".into();
     }
     match unit {
+        // A copy of a few KiB takes well under a microsecond: say how much.
+        "s" if v > 0.0 && v < 1e-5 => format!("{:.2} µs", v * 1e6),
         "s" => parlab::timeline::human(v),
         "tasks/s" | "numbers/s" => format!("{} {unit}", thousands(v)),
         "x" => format!("{v:.2}x"),
