@@ -47,6 +47,15 @@ pub enum Cmd {
         #[command(flatten)]
         grading: Grading,
     },
+    /// Serve the course book with a Run control on every example (127.0.0.1 only).
+    Book {
+        /// The port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Open the book in the browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// (internal) run the sequential reference for the baseline: input on stdin, answer on stdout
     #[command(hide = true)]
     Baseline { exercise: String },

@@ -41,6 +41,7 @@ pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> Result<(
                 limits.max_processes, outcome.cap
             ),
         )),
+        Ending::Stopped => Err((Status::Failed, "your program was stopped before it ended".into())),
         Ending::OutputFlood => Err((
             Status::Failed,
             format!("your program printed more than {} bytes and was stopped: print less", limits.max_output),

@@ -2,13 +2,15 @@
 //! really run in parallel, and is the program really faster, on this machine?
 //!
 //! A bare `checker` says where the learner stands; `checker verify [N]`,
-//! `list`, `hint [N] [--code]`, `reset N`, `watch`. Exit codes: 0 passed,
+//! `list`, `hint [N] [--code]`, `reset N`, `watch`, `book` (the course,
+//! served with a Run control on its examples). Exit codes: 0 passed,
 //! 1 failed or not done, 2 usage or setup error, 3 inconclusive.
 //!
 //! A verification reads as build -> run -> measure -> judge -> report:
 //! `compile`, `sandbox` (with `parlab::OtherLoad`) and `speed`, `evidence` and `grade`,
 //! `verdict`; `verify` runs the steps in that order.
 
+mod book;
 mod cli;
 mod commands;
 mod compile;
@@ -65,6 +67,12 @@ fn run(cli: Cli) -> Result<i32, String> {
                 let name = only.or(exercise.as_deref());
                 commands::verify(&manifest, name, &opts, json, grading.inconclusive);
             })
+        }
+        Some(Cmd::Book { port, open }) => {
+            prepare_for_learner_programs();
+            let repo = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+            let repo = repo.parent().ok_or("the exercises folder has no parent: where is the book?")?;
+            book::serve(&book::Options { repo: repo.to_path_buf(), port, open })
         }
         Some(Cmd::Baseline { exercise }) => {
             verify::run_baseline(manifest.find(&exercise)?)?;

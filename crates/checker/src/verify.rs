@@ -226,6 +226,7 @@ impl<'a> Session<'a> {
             limits: &self.limits,
             run_as: self.run_as.as_ref(),
             tag: &self.ex.name,
+            watch: None,
         };
         let outcome = sandbox::run(&spec)
             .map_err(|e| Judged::Stop(Stop::failed(format!("could not start your program: {e}"))))?;

@@ -40,6 +40,8 @@ pub enum Ending {
     TimedOut,
     ForkBomb,
     OutputFlood,
+    /// Stopped from outside (its watcher went away).
+    Stopped,
 }
 
 /// What one run did, as the checker (not the program) saw it.
@@ -67,6 +69,20 @@ pub struct Spec<'a> {
     pub run_as: Option<&'a RunAs>,
     /// Names the run's cgroup.
     pub tag: &'a str,
+    /// Who sees the output as it comes, and may stop the run; `None` when
+    /// only the outcome matters.
+    pub watch: Option<&'a Watch>,
+}
+
+/// Called with each piece of output as it is read.
+pub type OnOutput = Arc<dyn Fn(&[u8]) + Send + Sync>;
+
+/// The output of a run as it comes (stdout and stderr, in the order read),
+/// and a flag that stops the run when set: for a reader who watches it live.
+#[derive(Clone)]
+pub struct Watch {
+    pub output: OnOutput,
+    pub stop: Arc<AtomicBool>,
 }
 
 /// The one piece of global state: the run under way, for the interrupt
@@ -167,9 +183,11 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     let mut log = ProcessLog::new(cap_ref.procs_file(), pid);
 
     let flooded = Arc::new(AtomicBool::new(false));
+    let live = spec.watch.map(|w| Arc::clone(&w.output));
     let read_capped = |mut stream: Box<dyn Read + Send>| {
         let (buf, flooded, max) = (Arc::new(Mutex::new(Vec::new())), Arc::clone(&flooded), limits.max_output);
         let out = Arc::clone(&buf);
+        let live = live.clone();
         let handle = std::thread::spawn(move || {
             let mut chunk = [0u8; 8192];
             while let Ok(n) = stream.read(&mut chunk) {
@@ -182,6 +200,9 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
                     break;
                 }
                 b.extend_from_slice(&chunk[..n]);
+                if let Some(live) = &live {
+                    live(&chunk[..n]);
+                }
             }
         });
         (buf, handle)
@@ -207,6 +228,9 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
         let elapsed = started.elapsed();
         if flooded.load(Ordering::SeqCst) {
             break (Ending::OutputFlood, elapsed.as_secs_f64());
+        }
+        if spec.watch.is_some_and(|w| w.stop.load(Ordering::SeqCst)) {
+            break (Ending::Stopped, elapsed.as_secs_f64());
         }
         // The kernel enforces a cgroup or rlimit cap; the samples are the
         // fallback, and a fork bomb can outrun them.
