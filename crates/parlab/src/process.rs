@@ -68,7 +68,17 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             let mut out = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(report_fd) });
             let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
             let (code, value) = match value {
-                Ok(v) => (0, encode_result(&v)),
+                // A panic in the result's own serde code fails like a panic in `f`.
+                Ok(v) => match catch_unwind(AssertUnwindSafe(|| encode_result(&v))) {
+                    Ok(encoded) => (0, encoded),
+                    Err(panic) => (
+                        1,
+                        Err(TaskFailure::Panicked(format!(
+                            "encoding the result panicked in the child: {}",
+                            panic_message(&*panic)
+                        ))),
+                    ),
+                },
                 Err(panic) => (1, Err(TaskFailure::Panicked(panic_message(&*panic)))),
             };
             let report = match value {

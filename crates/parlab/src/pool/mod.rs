@@ -216,7 +216,9 @@ impl ProcessPool {
             let count = chunk.len();
             let first_id = inner.next_id;
             args.clear();
-            args = wire::encode_into(&chunk, args)?;
+            args = wire::encode_into(&chunk, args).map_err(|e| {
+                Error::Codec(format!("the task's argument could not be encoded in the caller ({})", codec_cause(e)))
+            })?;
             let request =
                 Request { first_id, first_index: index, trampoline: tramp as usize, func: f as usize, args: &args };
             let mut frame = Vec::with_capacity(args.len() + 48);
@@ -244,7 +246,9 @@ impl ProcessPool {
 
     fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<Vec<R>> {
         match outcome {
-            Outcome::Done(Ok(bytes)) => wire::decode(&bytes),
+            Outcome::Done(Ok(bytes)) => wire::decode(&bytes).map_err(|e| {
+                Error::Codec(format!("the task's result could not be decoded in the caller ({})", codec_cause(e)))
+            }),
             Outcome::Done(Err(failure)) => Err(failure.into()),
             Outcome::Cancelled => Err(Error::Cancelled),
             Outcome::Broken => {
@@ -292,6 +296,14 @@ impl Drop for ProcessPool {
         for w in &mut self.inner.borrow_mut().workers {
             stop_worker(w);
         }
+    }
+}
+
+/// What a codec error says, without the prefix every codec error carries.
+fn codec_cause(e: Error) -> String {
+    match e {
+        Error::Codec(cause) => cause,
+        other => other.to_string(),
     }
 }
 

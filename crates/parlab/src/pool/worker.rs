@@ -47,12 +47,19 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
     let mut tasks = 0;
     let start_ns = now_ns();
     let encoded = (|| {
-        let args: Vec<A> = wire::decode(args)
+        // A panic while decoding or encoding (in a type's own serde code)
+        // fails the task, as a panic in the task does, not the worker.
+        let panicked = |what: &str, p: Box<dyn std::any::Any + Send>| {
+            TaskFailure::Panicked(format!("{what} panicked in the worker: {}", panic_message(&*p)))
+        };
+        let args: Vec<A> = catch_unwind(AssertUnwindSafe(|| wire::decode(args)))
+            .map_err(|p| panicked("decoding the task's argument", p))?
             .map_err(|e| TaskFailure::Codec(format!("the task's argument could not be decoded in the worker ({e})")))?;
         tasks = args.len();
         let results: Vec<R> = catch_unwind(AssertUnwindSafe(|| args.into_iter().map(f).collect()))
             .map_err(|p| TaskFailure::Panicked(panic_message(&*p)))?;
-        let bytes = wire::encode(&results)
+        let bytes = catch_unwind(AssertUnwindSafe(|| wire::encode(&results)))
+            .map_err(|p| panicked("encoding the task's result", p))?
             .map_err(|e| TaskFailure::Codec(format!("the task's result could not be encoded ({e})")))?;
         // A reply must fit one frame, with room for its own fields.
         if bytes.len() > wire::MAX_FRAME - 1024 {
