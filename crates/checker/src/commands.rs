@@ -51,6 +51,9 @@ pub fn verify(
         }
         if v.verdict == Status::Passed {
             passed += 1;
+        } else if v.verdict == Status::Skipped && all {
+            // A tool is missing for this one: the others can still be graded.
+            code = code.max(Status::Skipped.exit_code());
         } else {
             code = exit_code(v.verdict, inconclusive_as);
             break;
@@ -87,6 +90,7 @@ fn next_step(manifest: &Manifest, dir: &Path, ex: &Exercise, v: &Verdict) -> Str
         (Status::Inconclusive, _) => {
             format!("run `{me} verify {} --seed {}` again when the machine is quieter", ex.number(), v.seed)
         }
+        (Status::Skipped, _) => format!("install what is missing, then `{me} verify {}`", ex.number()),
         _ => format!("read {}, or `{me} hint {}`", chapter_of(dir, &ex.name), ex.number()),
     }
 }

@@ -165,12 +165,13 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
             }
         }
         WhereRule::ThreadsAndProcesses => problems.extend(threads_and_processes(spans, main_pid, usable_cpus)),
+        WhereRule::Ranks => problems.extend(ranks(run, crate::verify::ranks_for(usable_cpus))),
         _ => {}
     }
     let concurrency = ev.max_concurrency;
     match (ex.overlap, ex.speedup) {
         // Judged per part, with where the parts ran.
-        _ if ex.where_ == WhereRule::ThreadsAndProcesses => {}
+        _ if matches!(ex.where_, WhereRule::ThreadsAndProcesses | WhereRule::Ranks) => {}
         (OverlapRule::All, SpeedupRule::Cpus) if usable_cpus >= 2 => {
             let want = usable_cpus.min(n);
             if lanes == 1 {
@@ -281,6 +282,52 @@ fn threads_and_processes(spans: &[Span], main_pid: i32, usable_cpus: usize) -> V
                 noise: true,
             });
         }
+    }
+    problems
+}
+
+/// What does not fit "every one of `want` ranks counts its part, at the
+/// same time as the others". The ranks are the processes the launcher
+/// (`mpirun`, the program the checker started) started itself, as the
+/// kernel shows their parent: work in a process forked inside a rank is not
+/// work on a rank.
+fn ranks(run: &Run, want: usize) -> Vec<Problem> {
+    let launcher = run.main_pid;
+    let mut problems = Vec::new();
+    let is_rank = |pid: i32| run.processes.parent_of(pid) == Some(launcher);
+    if let Some(s) = run.spans.iter().find(|s| s.pid == launcher) {
+        problems.push(problem(format!(
+            "the trace says mpirun itself (process {}) counted: the trace was not written by the course workloads",
+            s.pid
+        )));
+    }
+    // A process too short-lived to be sampled has no known parent: its
+    // span is short too, and the CPU time the run used is judged anyway.
+    let forked = run.spans.iter().find(|s| run.processes.parent_of(s.pid).is_some_and(|p| p != launcher));
+    if let Some(s) = forked {
+        problems.push(problem(format!(
+            "process {} counted a part, but mpirun did not start it (a process started inside a rank): on MPI \
+             every rank counts its own part, in its own process",
+            s.pid
+        )));
+    }
+    let on_ranks: Vec<Span> = run.spans.iter().filter(|s| is_rank(s.pid)).cloned().collect();
+    let trace = Trace::from_spans("", on_ranks);
+    let counted = trace.pids().len();
+    if counted < want {
+        problems.push(problem(format!(
+            "the count ran on {counted} of the {want} ranks: every rank must count its own part (take part \
+             `rank` of `split_range(end - start, size)`)"
+        )));
+    }
+    let checkable = trace.spans.iter().any(|s| s.end_ns - s.start_ns >= CHECKABLE_NS);
+    if problems.is_empty() && checkable && counted >= 2 && trace.max_concurrency() < 2 {
+        problems.push(Problem {
+            reason: "your ranks counted one at a time: a rank that waits for another before it counts (a \
+                     receive, a barrier) makes them take turns"
+                .into(),
+            noise: true,
+        });
     }
     problems
 }

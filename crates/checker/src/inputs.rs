@@ -33,6 +33,8 @@ pub enum Input {
     Histogram(u64, u64),
     /// `start..end`, its primes counted twice: on threads, then on processes.
     Counter(u64, u64),
+    /// `start..end`, its primes counted on MPI ranks.
+    Ranks(u64, u64),
     /// Sleeps for a pool of `workers`, to predict, not to run.
     Schedule {
         workers: usize,
@@ -44,6 +46,9 @@ pub enum Input {
 /// apart: 0.2 s is 10 ms at the default time scale, far above a process's
 /// start-up or a wake-up's lateness.
 const MARGIN: f64 = 0.2;
+
+/// How many numbers an MPI exercise counts the primes of.
+const RANKS_WIDTH: u64 = 8_000_000;
 
 impl Input {
     /// Draws an input for `exercise` from `rng` (seeded, so a run can be replayed).
@@ -103,6 +108,14 @@ impl Input {
                 // About a quarter of a second per count, sequentially.
                 let start = rng.u64(2_000_000..3_000_000);
                 Input::Counter(start, start + 2_000_000)
+            }
+            InputKind::Ranks => {
+                // About five seconds of counting, sequentially, so that MPI's
+                // start-up (0.4 s here: mpirun, then MPI_Init) is small beside it;
+                // high numbers, so that the upper half of the range costs
+                // about what the lower half does.
+                let start = rng.u64(100_000_000..110_000_000);
+                Input::Ranks(start, start + RANKS_WIDTH)
             }
             InputKind::Schedule => {
                 let workers = rng.usize(2..=4);
@@ -177,6 +190,10 @@ impl Input {
                 let (a, b) = serde_json::from_value(v).map_err(bad)?;
                 Input::Counter(a, b)
             }
+            InputKind::Ranks => {
+                let (a, b) = serde_json::from_value(v).map_err(bad)?;
+                Input::Ranks(a, b)
+            }
         })
     }
 
@@ -190,7 +207,7 @@ impl Input {
             Input::Numbers(a, b) => json!([a, b]),
             Input::Fragile(v) => json!(v),
             Input::Schedule { workers, sleeps } => json!([workers, sleeps]),
-            Input::Histogram(a, b) | Input::Counter(a, b) => json!([a, b]),
+            Input::Histogram(a, b) | Input::Counter(a, b) | Input::Ranks(a, b) => json!([a, b]),
         }
     }
 
@@ -215,6 +232,7 @@ impl Input {
             }
             // Counted twice, as the program must: the baseline does the same work.
             Input::Counter(a, b) => json!([count_primes((*a, *b)), count_primes((*a, *b))]),
+            Input::Ranks(a, b) => json!(count_primes((*a, *b))),
             Input::Histogram(a, b) => {
                 let mut counts = [0u64; BUCKETS];
                 for n in *a..*b {
@@ -249,14 +267,18 @@ impl Input {
     /// Whether the program's tasks leave a trace (one span per call of a
     /// course workload), to be checked and drawn.
     pub fn traced(&self) -> bool {
-        matches!(self, Input::Counter(..)) || self.traced_tasks().is_some()
+        matches!(self, Input::Counter(..) | Input::Ranks(..)) || self.traced_tasks().is_some()
     }
 
     /// How many spans the trace must hold; `None` where tasks are not traced,
     /// or where the program chooses how many (the parts of a counted range).
     pub fn traced_tasks(&self) -> Option<usize> {
         match self {
-            Input::Numbers(..) | Input::Histogram(..) | Input::Schedule { .. } | Input::Counter(..) => None,
+            Input::Numbers(..)
+            | Input::Histogram(..)
+            | Input::Schedule { .. }
+            | Input::Counter(..)
+            | Input::Ranks(..) => None,
             Input::Ranges(r) => Some(r.len()),
             _ => self.sleeps().map(|s| s.len()),
         }
@@ -265,7 +287,9 @@ impl Input {
     /// The number of tasks.
     pub fn tasks(&self) -> usize {
         match self {
-            Input::Numbers(a, b) | Input::Histogram(a, b) | Input::Counter(a, b) => (b - a) as usize,
+            Input::Numbers(a, b) | Input::Histogram(a, b) | Input::Counter(a, b) | Input::Ranks(a, b) => {
+                (b - a) as usize
+            }
             Input::Ranges(r) => r.len(),
             Input::Fragile(v) => v.len(),
             Input::Schedule { sleeps, .. } => sleeps.len(),

@@ -47,6 +47,8 @@ pub enum InputKind {
     Histogram,
     /// A range whose primes are counted twice: by threads, then by processes.
     Counter,
+    /// A range whose primes are counted on MPI ranks, each its part.
+    Ranks,
 }
 
 /// How the answer is compared with the reference.
@@ -72,6 +74,9 @@ pub enum WhereRule {
     /// Part of the work on threads of the program's own process, part in
     /// child processes (the same count, done both ways).
     ThreadsAndProcesses,
+    /// On the ranks of an MPI job, which the checker starts with `mpirun`:
+    /// every rank counts a part, in the process `mpirun` started for it.
+    Ranks,
     Any,
 }
 
@@ -106,7 +111,7 @@ impl Exercise {
             AnswerRule::CompletionOrder => matches!(self.input, I::Pool | I::Sleeps),
             AnswerRule::Survivors => self.input == I::Fragile,
             AnswerRule::Schedule => self.input == I::Schedule,
-            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers | I::Histogram | I::Counter),
+            AnswerRule::Total => matches!(self.input, I::Ranges | I::Numbers | I::Histogram | I::Counter | I::Ranks),
             AnswerRule::InOrder => matches!(self.input, I::Sleeps | I::ManyWaits | I::TwoSleeps | I::Pool),
         };
         if !fits {
@@ -120,6 +125,9 @@ impl Exercise {
         }
         if (self.where_ == WhereRule::ThreadsAndProcesses) != (self.input == I::Counter) {
             return Err("where \"threads_and_processes\" goes with input \"counter\", and only with it".into());
+        }
+        if (self.where_ == WhereRule::Ranks) != (self.input == I::Ranks) {
+            return Err("where \"ranks\" goes with input \"ranks\", and only with it".into());
         }
         let n = self.number();
         if n.len() != 2 || !n.bytes().all(|b| b.is_ascii_digit()) {

@@ -53,7 +53,10 @@ impl Expectation {
             }
             SpeedupRule::Cpus => {
                 let expected = usable.min(input.tasks()) as f64;
-                let why = format!("CPU-bound work is bounded by the CPUs: {}", cpus.explain());
+                let mut why = format!("CPU-bound work is bounded by the CPUs: {}", cpus.explain());
+                if ex.where_ == crate::manifest::WhereRule::Ranks {
+                    why.push_str("; your time includes starting MPI");
+                }
                 make(expected, 1.0_f64.max(PASS_SHARE * expected), why, expected * 1.3)
             }
             SpeedupRule::BeatsSequential => {
@@ -201,6 +204,14 @@ pub fn judge(e: &Expectation, m: &Measurements) -> Result<String, Stop> {
             "not fast enough: {speedup:.2}x with {:.2} CPUs busy: sending each tiny task costs more than the task; \
              send thousands per message (map_chunked)",
             m.learner_cpus_used
+        ),
+        // Work done twice (every rank counting the whole range) shows as
+        // CPU time, which no other program can double.
+        SpeedupRule::Cpus if m.learner_cpu_secs > 1.6 * m.baseline_cpu_secs => format!(
+            "not fast enough: {speedup:.2}x, and your program used {:.2} CPU-seconds where the work takes {:.2} \
+             (the checker's sequential run): the work was done more than once; give each worker (or rank) only \
+             its own part",
+            m.learner_cpu_secs, m.baseline_cpu_secs
         ),
         SpeedupRule::Cpus => format!(
             "not fast enough: {speedup:.2}x, {required:.2}x or more passes; your runs used {:.2} CPUs: use one \

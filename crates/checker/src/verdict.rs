@@ -11,15 +11,18 @@ pub enum Status {
     NotDone,
     Failed,
     Inconclusive,
+    /// Not graded: a tool the exercise needs (MPI) is not installed here.
+    Skipped,
 }
 
 impl Status {
-    /// 0 passed, 1 failed or not done, 3 inconclusive (2 is for usage errors).
+    /// 0 passed, 1 failed or not done, 3 inconclusive, 4 skipped (2 is for usage errors).
     pub fn exit_code(self) -> i32 {
         match self {
             Status::Passed => 0,
             Status::NotDone | Status::Failed => 1,
             Status::Inconclusive => 3,
+            Status::Skipped => 4,
         }
     }
 }
@@ -155,6 +158,7 @@ impl Verdict {
             Status::NotDone => ("NOT DONE YET", AnsiColor::Yellow),
             Status::Failed => ("FAILED", AnsiColor::Red),
             Status::Inconclusive => ("INCONCLUSIVE", AnsiColor::Magenta),
+            Status::Skipped => ("SKIPPED", AnsiColor::Blue),
         };
         let style = Style::new().bold().fg_color(Some(colour.into()));
         let mut s = String::new();

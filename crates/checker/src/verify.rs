@@ -45,11 +45,22 @@ pub fn verify(ex: &Exercise, opts: &Options) -> Verdict {
 
 /// The steps; what they find goes into `v` on the way.
 fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<(), Stop> {
+    // An MPI exercise needs MPI to build and to run: without it, say how to
+    // install it, and grade nothing.
+    let launcher = match ex.where_ {
+        crate::manifest::WhereRule::Ranks => Some(parlab_mpi::launcher::Launcher::find().map_err(|hint| {
+            Stop::new(crate::verdict::Status::Skipped, format!("this exercise runs on MPI ranks, and {hint}"))
+        })?),
+        _ => None,
+    };
     // Cargo shows its own progress while it builds.
-    let built = crate::compile::build(&opts.dir, &ex.package(), opts.quiet).map_err(Stop::failed)?;
+    let built = crate::compile::build(&opts.dir, &ex.package(), opts.quiet).map_err(|e| {
+        let libclang = launcher.is_some() && e.contains("libclang");
+        Stop::failed(if libclang { format!("{e}\nThe MPI bindings need libclang: {}", INSTALL_LIBCLANG) } else { e })
+    })?;
     let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
     let expectation = Expectation::of(ex, &input, &v.cpus);
-    let mut session = Session::new(ex, opts, &built, &input).map_err(Stop::failed)?;
+    let mut session = Session::new(ex, opts, &built, &input, launcher).map_err(Stop::failed)?;
 
     status_line(opts, "running the checker's sequential baseline");
     let (first_baseline, expected) = session.baseline()?;
@@ -88,6 +99,10 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     Ok(())
 }
 
+/// What to install when the MPI bindings cannot find libclang.
+const INSTALL_LIBCLANG: &str = "`sudo apt-get install libclang-dev` (Debian, Ubuntu), `sudo dnf install clang-devel` \
+     (Fedora), `brew install llvm` (macOS)";
+
 /// Runs again after a problem that timing alone can cause, at most.
 const NOISY_RETRIES: usize = 2;
 
@@ -124,10 +139,18 @@ struct Session<'a> {
     /// The options' limits, with room for one thread or process per task
     /// where every task must be in flight at once (a hundred waits or more).
     limits: crate::sandbox::Limits,
+    /// For an MPI exercise: the launcher, and its arguments ending with the program.
+    launch: Option<(PathBuf, Vec<OsString>)>,
 }
 
 impl<'a> Session<'a> {
-    fn new(ex: &'a Exercise, opts: &'a Options, built: &Path, input: &'a Input) -> Result<Session<'a>, String> {
+    fn new(
+        ex: &'a Exercise,
+        opts: &'a Options,
+        built: &Path,
+        input: &'a Input,
+        launcher: Option<parlab_mpi::launcher::Launcher>,
+    ) -> Result<Session<'a>, String> {
         let dir = tempfile::Builder::new()
             .prefix("parlab-checker-")
             .tempdir()
@@ -146,7 +169,12 @@ impl<'a> Session<'a> {
         if ex.input == crate::manifest::InputKind::ManyWaits {
             limits.max_processes += input.tasks();
         }
-        Ok(Session { ex, opts, input, input_json, dir, program, run_as, runs: 0, limits })
+        // One rank per usable CPU, and two at least: ranks must be seen at work together.
+        let launch = launcher.map(|l| {
+            let usable = parlab::Cpus::detect().usable;
+            (l.program.clone(), l.args(ranks_for(usable), usable, &program))
+        });
+        Ok(Session { ex, opts, input, input_json, dir, program, run_as, runs: 0, limits, launch })
     }
 
     fn path(&self, file: &str) -> PathBuf {
@@ -219,8 +247,13 @@ impl<'a> Session<'a> {
             (TRACE_FILE_ENV, trace.clone().into()),
         ];
         let before_ns = parlab::now_ns();
+        let (program, args) = match &self.launch {
+            Some((launcher, args)) => (launcher.as_path(), args.as_slice()),
+            None => (self.program.as_path(), &[][..]),
+        };
         let spec = sandbox::Spec {
-            program: &self.program,
+            program,
+            args,
             envs: &envs,
             cwd: self.dir.path(),
             limits: &self.limits,
@@ -307,6 +340,11 @@ impl<'a> Session<'a> {
         });
         Ok(LearnerRun { timing, evidence: traced.then_some(ev), timeline })
     }
+}
+
+/// How many ranks an MPI exercise runs on, with `usable` CPUs.
+pub fn ranks_for(usable: usize) -> usize {
+    usable.max(2)
 }
 
 fn status_line(opts: &Options, what: &str) {

@@ -15,8 +15,13 @@ fn every_solution_passes_with_schema_conforming_json() {
     let replaced: Vec<(String, String)> = names.iter().map(|n| (n.clone(), solution(n))).collect();
     let refs: Vec<(&str, &str)> = replaced.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let dir = exercises_with("solutions", &refs);
+    let mpi = mpi_here();
     for name in &names {
         let (code, v) = verdict(&dir, name, &[]);
+        if name.starts_with("13_") && !mpi {
+            assert_eq!((code, v["verdict"].as_str()), (4, Some("skipped")), "{name}: {v}");
+            continue;
+        }
         // On a busy machine a timing can be inconclusive (exit 3), never a failure.
         assert!(v["verdict"] == "passed" || v["verdict"] == "inconclusive", "{name}: {v}");
         assert_eq!(code, if v["verdict"] == "passed" { 0 } else { 3 });
@@ -42,9 +47,14 @@ fn every_solution_passes_with_schema_conforming_json() {
 fn untouched_exercises_are_not_done_and_name_their_todo() {
     let _turn = turn();
     let dir = exercises_with("starters", &[]);
+    let mpi = mpi_here();
     for name in exercise_names() {
         let name = name.as_str();
         let (code, v) = verdict(&dir, name, &[]);
+        if name.starts_with("13_") && !mpi {
+            assert_eq!((code, v["verdict"].as_str()), (4, Some("skipped")), "{name}: {v}");
+            continue;
+        }
         assert_eq!((code, v["verdict"].as_str().unwrap()), (1, "not_done"), "{name}: {v}");
         assert_eq!(v["format_version"], 1);
         assert!(reasons(&v).contains("src/main.rs:") && reasons(&v).contains("TODO"), "{name}: {}", reasons(&v));

@@ -78,6 +78,26 @@ where
     I: DeserializeOwned + Debug,
     O: Serialize + Debug,
 {
+    run_copy(default_input, true, solve)
+}
+
+/// [`run`] for a program of which several copies solve together (the ranks
+/// of an MPI job): every copy reads the input and solves, and only the copy
+/// where `reports` is true writes (or prints) the answer; the others' answers
+/// are dropped. A copy whose `solve` fails exits with its message.
+///
+/// ```
+/// // One of two copies: this one solves its half and does not report.
+/// fn half(limit: u64) -> parlab::Result<u64> {
+///     Ok(parlab::workloads::count_primes((limit / 2, limit)))
+/// }
+/// parlab::exercise::run_copy(1000, false, half); // prints nothing
+/// ```
+pub fn run_copy<I, O>(default_input: I, reports: bool, solve: impl FnOnce(I) -> crate::Result<O>)
+where
+    I: DeserializeOwned + Debug,
+    O: Serialize + Debug,
+{
     let by_checker = std::env::var_os(INPUT_ENV).is_some();
     let input: I = match std::env::var_os(INPUT_ENV) {
         Some(path) => {
@@ -88,14 +108,14 @@ where
         None => default_input,
     };
     let own_trace = (!by_checker && std::env::var_os(TRACE_FILE_ENV).is_none()).then(start_own_trace);
-    if !by_checker {
+    if !by_checker && reports {
         println!("input: {input:?}");
     }
     let started = Instant::now();
     let answer = match solve_or_todo(solve, input) {
         Ok(answer) => answer,
         Err(Unfinished::Todo { place, todo }) => {
-            if let Some(path) = std::env::var_os(ANSWER_ENV) {
+            if let Some(path) = std::env::var_os(ANSWER_ENV).filter(|_| reports) {
                 let report = serde_json::json!({ NOT_DONE_KEY: { "place": place, "todo": todo } });
                 let _ = std::fs::write(path, report.to_string());
             }
@@ -104,6 +124,12 @@ where
         Err(Unfinished::Failed(message)) => fail(&message),
     };
     let secs = started.elapsed().as_secs_f64();
+    if !reports {
+        if let Some(path) = own_trace {
+            let _ = std::fs::remove_file(path);
+        }
+        return;
+    }
     match std::env::var_os(ANSWER_ENV) {
         Some(path) => {
             let json =
@@ -137,7 +163,7 @@ enum Unfinished {
 /// Runs `solve`, telling a `todo!()` (in this process, or in a task that
 /// reported it as its panic) from any other failure. A panic that is not a
 /// `todo!()` goes on as a panic.
-fn solve_or_todo<I, O>(solve: fn(I) -> crate::Result<O>, input: I) -> Result<O, Unfinished> {
+fn solve_or_todo<I, O>(solve: impl FnOnce(I) -> crate::Result<O>, input: I) -> Result<O, Unfinished> {
     use std::sync::{Arc, Mutex};
     let place: Arc<Mutex<String>> = Arc::default();
     let seen = Arc::clone(&place);

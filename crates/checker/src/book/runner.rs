@@ -219,6 +219,7 @@ impl Runner {
         };
         let spec = sandbox::Spec {
             program: &copy,
+            args: &[],
             envs: &envs,
             cwd: dir.path(),
             limits: &limits,

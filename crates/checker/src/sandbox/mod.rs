@@ -63,6 +63,8 @@ pub struct RunOutcome {
 /// What to run, and how.
 pub struct Spec<'a> {
     pub program: &'a Path,
+    /// Its arguments (an MPI exercise runs as `mpirun ... PROGRAM`).
+    pub args: &'a [OsString],
     pub envs: &'a [(&'a str, OsString)],
     pub cwd: &'a Path,
     pub limits: &'a Limits,
@@ -130,6 +132,9 @@ pub fn stop_current_run() {
     run.interrupted = true;
     if run.session > 0 {
         let _ = kill(Pid::from_raw(-run.session), Signal::SIGKILL);
+        for p in procs::session_members(run.session) {
+            let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
+        }
         // The checker exits next: let the killed processes finish dying
         // first (at most 2 s), so that none is still there when it has gone.
         let deadline = Instant::now() + Duration::from_secs(2);
@@ -147,7 +152,8 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     let uid = spec.run_as.map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid);
     let cap = Arc::new(ProcessCap::new(limits.max_processes, spec.tag, uid));
     let mut cmd = Command::new(spec.program);
-    cmd.envs(spec.envs.iter().map(|(k, v)| (k, v)))
+    cmd.args(spec.args)
+        .envs(spec.envs.iter().map(|(k, v)| (k, v)))
         .current_dir(spec.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -289,7 +295,11 @@ fn clean_up(group: i32, cap: &ProcessCap) {
     for _ in 0..500 {
         let _ = kill(Pid::from_raw(-group), Signal::SIGKILL);
         let mut left = procs::group_members(group).len();
-        for p in cap.members().into_iter().chain(procs::children_of(me).into_iter().filter(|&p| p != group)) {
+        // Members of the session in groups of their own (mpirun puts each
+        // rank in one), then the cgroup's, then orphans handed to us.
+        let others = procs::session_members(group).into_iter().filter(|&p| p != group);
+        let orphans = procs::children_of(me).into_iter().filter(|&p| p != group);
+        for p in others.chain(cap.members()).chain(orphans) {
             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
             left += 1;
         }

@@ -12,6 +12,8 @@ pub struct Stat {
     pub ppid: i32,
     pub pgrp: i32,
     pub session: i32,
+    /// Ended, waiting to be reaped (or being torn down).
+    pub zombie: bool,
 }
 
 /// Reads `/proc/PID/stat`; `None` once the process is gone.
@@ -20,8 +22,13 @@ pub fn stat(pid: i32) -> Option<Stat> {
     // The command name may hold spaces and parentheses: split after the last ')'.
     let rest = &text[text.rfind(')')? + 2..];
     let mut f = rest.split_whitespace();
-    let _state = f.next()?;
-    Some(Stat { ppid: f.next()?.parse().ok()?, pgrp: f.next()?.parse().ok()?, session: f.next()?.parse().ok()? })
+    let state = f.next()?;
+    Some(Stat {
+        ppid: f.next()?.parse().ok()?,
+        pgrp: f.next()?.parse().ok()?,
+        session: f.next()?.parse().ok()?,
+        zombie: state == "Z" || state == "X",
+    })
 }
 
 /// Every process id in `/proc` (threads are not listed there).
@@ -46,17 +53,12 @@ pub fn children_of(parent: i32) -> Vec<i32> {
 /// Processes of session `session` that still run (zombies, whose memory
 /// is gone and which only wait to be reaped, are not counted).
 pub fn running_in_session(session: i32) -> usize {
-    pids()
-        .into_iter()
-        .filter(|&p| {
-            let Ok(text) = std::fs::read_to_string(format!("/proc/{p}/stat")) else { return false };
-            let Some(rest) = text.rfind(')').and_then(|i| text.get(i + 2..)) else { return false };
-            let mut f = rest.split_whitespace();
-            let state = f.next().unwrap_or("Z");
-            let session_of = f.nth(2).and_then(|s| s.parse::<i32>().ok());
-            state != "Z" && state != "X" && session_of == Some(session)
-        })
-        .count()
+    session_members(session).len()
+}
+
+/// Processes in session `session` that have not ended (zombies left out).
+pub fn session_members(session: i32) -> Vec<i32> {
+    pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.session == session && !s.zombie)).collect()
 }
 
 /// Processes in process group `group`, zombies included.
@@ -86,6 +88,8 @@ enum Source {
 pub struct ProcessLog {
     source: Source,
     pub samples: Vec<Sample>,
+    /// The parent of each process, read when it was first seen.
+    parents: HashMap<i32, i32>,
 }
 
 impl ProcessLog {
@@ -95,7 +99,7 @@ impl ProcessLog {
             Some(p) => Source::Cgroup(p),
             None => Source::Session { sid, known: HashMap::new() },
         };
-        ProcessLog { source, samples: Vec::new() }
+        ProcessLog { source, samples: Vec::new(), parents: HashMap::new() }
     }
 
     /// Takes one sample; returns how many processes the run has now.
@@ -116,6 +120,13 @@ impl ProcessLog {
             }
         };
         let n = pids.len();
+        for &p in &pids {
+            if let std::collections::hash_map::Entry::Vacant(e) = self.parents.entry(p)
+                && let Some(s) = stat(p)
+            {
+                e.insert(s.ppid);
+            }
+        }
         self.samples.push(Sample { from_ns, to_ns: parlab::now_ns(), pids });
         n
     }
@@ -126,6 +137,11 @@ impl ProcessLog {
         all.sort_unstable();
         all.dedup();
         all
+    }
+
+    /// The parent of `pid` when the log first saw it.
+    pub fn parent_of(&self, pid: i32) -> Option<i32> {
+        self.parents.get(&pid).copied()
     }
 
     /// A sample taken wholly inside `start_ns..end_ns` in which `pid` was
