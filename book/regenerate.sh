@@ -13,6 +13,17 @@ for example in crates/parlab/examples/[0-9][0-9]_*.rs; do
     echo "running $name" >&2
     "./target/release/examples/$name" >"book/src/output/$name.txt" 2>&1
 done
+# Chapter 13's example runs on two MPI ranks (Open MPI's mpirun; as root it
+# must be told that is meant).
+if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then
+    cargo build --release -q -p parlab-mpi --features mpi --example 13_mpi
+    as_root=()
+    [ "$(id -u)" = 0 ] && as_root=(--allow-run-as-root)
+    echo "running 13_mpi" >&2
+    mpirun "${as_root[@]}" -np 2 --bind-to none target/release/examples/13_mpi >book/src/output/13_mpi.txt 2>&1
+else
+    echo "no MPI: book/src/output/13_mpi.txt is left as it is" >&2
+fi
 # The Python twins that sleep or do next to nothing (07 and 08 keep every CPU
 # busy: run `book/python/run.sh 07_cpu_vs_io 08_chunksize` on a quiet machine).
 if command -v python3 >/dev/null; then

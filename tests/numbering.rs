@@ -25,7 +25,9 @@ fn stems(dir: &str, ext: Option<&str>) -> Vec<String> {
 #[test]
 fn every_example_has_the_chapter_of_the_same_name() {
     let chapters = stems("book/src", Some("md"));
-    for example in stems("crates/parlab/examples", Some("rs")) {
+    let mut examples = stems("crates/parlab/examples", Some("rs"));
+    examples.extend(stems("crates/parlab-mpi/examples", Some("rs")));
+    for example in examples {
         assert!(chapters.contains(&example), "example {example}.rs has no chapter book/src/{example}.md");
     }
 }

@@ -7,7 +7,9 @@
   var runner = window.PARLAB_RUNNER; // {token, examples}, set by `checker book`
   var page = location.pathname.split("/").pop().replace(/\.html$/, "");
   var number = (page.match(/^(\d\d)_/) || [])[1];
-  if (!number) return;
+  // Chapter 13's example runs on MPI ranks, started by `mpirun` from a terminal (the chapter says how).
+  var TERMINAL_ONLY = ["13"];
+  if (!number || TERMINAL_ONLY.indexOf(number) >= 0) return;
   var example = runner ? runner.examples.find(function (e) { return e.slice(0, 3) === number + "_"; }) : null;
   if (runner && !example) return; // a chapter without an example
   var running = [];

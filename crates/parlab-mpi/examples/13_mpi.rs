@@ -31,10 +31,17 @@ fn timed(index: usize, rank: usize, secs: f64, f: impl FnOnce() -> f64) -> (f64,
     (value, span)
 }
 
+/// A trace of every rank's spans. No rank is the others' parent (`mpirun`
+/// started them all), and no CPU time was recorded for it: its summary
+/// shows 0 s of CPU, which says nothing here.
+fn ranks_trace(title: &str, spans: Vec<Span>) -> Trace {
+    Trace { parent_pid: 0, ..Trace::from_spans(title, spans) }
+}
+
 // ANCHOR: every_rank
 /// Step 4 with ranks: there is no loop that starts processes; `mpirun`
 /// started them all, and each runs the task.
-fn every_rank_runs_the_task(world: &SimpleCommunicator) {
+fn every_rank_runs_the_task(world: &SimpleCommunicator) -> Option<Trace> {
     let rank = world.rank() as usize;
     let started = barrier_exit_ns(world);
     let (_, span) = timed(0, rank, 1.0, || sleep_task(1.0));
@@ -56,11 +63,10 @@ fn every_rank_runs_the_task(world: &SimpleCommunicator) {
         root.gather_into(&started);
         root.gather_into(&pid);
     }
-    if let Some(spans) = gather_spans(world, started, vec![span]) {
-        let trace = Trace::from_spans("13 every rank runs the task", spans);
-        println!("Finished in {:.2} second(s)", trace.wall_secs());
-        timeline::print(&trace);
-    }
+    let spans = gather_spans(world, started, vec![span])?;
+    let trace = ranks_trace("13 every rank runs the task", spans);
+    println!("Finished in {:.2} second(s)", trace.wall_secs());
+    Some(trace)
 }
 // ANCHOR_END: every_rank
 
@@ -68,7 +74,7 @@ fn every_rank_runs_the_task(world: &SimpleCommunicator) {
 /// Steps 5 and 6 with ranks: rank 0 scatters one sleep to each rank and
 /// gathers the results in rank order (like `map`); then each rank sends its
 /// result, and rank 0 takes them as they come (like `as_completed`).
-fn scatter_and_gather(world: &SimpleCommunicator) {
+fn scatter_and_gather(world: &SimpleCommunicator) -> Option<Trace> {
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     let root = world.process_at_rank(0);
     // The longest sleep to rank 0, so that the ranks finish in reverse order.
@@ -103,16 +109,15 @@ fn scatter_and_gather(world: &SimpleCommunicator) {
     } else {
         root.send(&slept);
     }
-    if let Some(spans) = gather_spans(world, started, vec![span]) {
-        timeline::print(&Trace::from_spans("13 scattered sleeps", spans));
-    }
+    let spans = gather_spans(world, started, vec![span])?;
+    Some(ranks_trace("13 scattered sleeps", spans))
 }
 // ANCHOR_END: scatter_gather
 
 // ANCHOR: reduce
 /// CPU-bound work: rank 0 counts alone, then every rank counts its part of
 /// the range and a reduce adds the parts up on rank 0.
-fn count_on_every_rank(world: &SimpleCommunicator, limit: u64) {
+fn count_on_every_rank(world: &SimpleCommunicator, limit: u64) -> Option<Trace> {
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     let root = world.process_at_rank(0);
     world.barrier();
@@ -128,19 +133,32 @@ fn count_on_every_rank(world: &SimpleCommunicator, limit: u64) {
     if rank == 0 {
         root.reduce_into_root(&mine, &mut total, SystemOperation::sum());
         let together = t.elapsed().as_secs_f64();
+        let speedup = alone / together;
         println!(
-            "primes below {limit}: rank 0 alone {one} in {alone:.3} s; {size} ranks {total} \
-             in {together:.3} s: {:.2}x",
-            alone / together
+            "primes below {limit}: rank 0 alone {one} in {alone:.3} s; \
+             {size} ranks {total} in {together:.3} s: {speedup:.2}x"
         );
     } else {
         root.reduce_into(&mine, SystemOperation::sum());
     }
-    if let Some(spans) = gather_spans(world, started, vec![span]) {
-        timeline::print(&Trace::from_spans("13 primes on every rank", spans));
-    }
+    let spans = gather_spans(world, started, vec![span])?;
+    Some(ranks_trace("13 primes on every rank", spans))
 }
 // ANCHOR_END: reduce
+
+/// A round trip's cost: the median and the fastest of its samples, in seconds.
+#[derive(Clone, Copy)]
+struct Cost {
+    median: f64,
+    best: f64,
+}
+
+fn cost(samples: &[f64]) -> Cost {
+    Cost {
+        median: median(samples),
+        best: samples.iter().copied().fold(f64::MAX, f64::min),
+    }
+}
 
 /// Message sizes for the costs, and how many round trips each is timed over.
 const SIZES: [(usize, usize); 5] =
@@ -149,7 +167,7 @@ const SIZES: [(usize, usize); 5] =
 // ANCHOR: ping_pong
 /// Round trips between rank 0 and rank 1: rank 0 sends, rank 1 sends the
 /// same bytes back. Median seconds per round trip, per size.
-fn mpi_round_trips(world: &SimpleCommunicator) -> Vec<f64> {
+fn mpi_round_trips(world: &SimpleCommunicator) -> Vec<Cost> {
     let rank = world.rank();
     let mut medians = Vec::new();
     for (size, times) in SIZES {
@@ -167,14 +185,14 @@ fn mpi_round_trips(world: &SimpleCommunicator) -> Vec<f64> {
             }
             samples.push(t.elapsed().as_secs_f64());
         }
-        medians.push(median(&samples));
+        medians.push(cost(&samples));
     }
     medians
 }
 // ANCHOR_END: ping_pong
 
 /// The same round trips over two pipes between two processes of parlab.
-fn pipe_round_trips() -> parlab::Result<Vec<f64>> {
+fn pipe_round_trips() -> parlab::Result<Vec<Cost>> {
     let (mut from_parent, mut to_child) = std::io::pipe()?;
     let (mut from_child, mut to_parent) = std::io::pipe()?;
     let echo = Process::start(move || {
@@ -196,7 +214,7 @@ fn pipe_round_trips() -> parlab::Result<Vec<f64>> {
             from_child.read_exact(&mut buf)?;
             samples.push(t.elapsed().as_secs_f64());
         }
-        medians.push(median(&samples));
+        medians.push(cost(&samples));
     }
     echo.join()?;
     Ok(medians)
@@ -207,7 +225,7 @@ fn echo(bytes: ByteBuf) -> ByteBuf {
 }
 
 /// The same bytes as one ProcessPool task's argument and result.
-fn pool_round_trips() -> parlab::Result<Vec<f64>> {
+fn pool_round_trips() -> parlab::Result<Vec<Cost>> {
     let pool = ProcessPool::new(1)?;
     let mut medians = Vec::new();
     for (size, times) in SIZES {
@@ -219,7 +237,7 @@ fn pool_round_trips() -> parlab::Result<Vec<f64>> {
             samples.push(t.elapsed().as_secs_f64());
             assert_eq!(back.len(), size);
         }
-        medians.push(median(&samples));
+        medians.push(cost(&samples));
     }
     Ok(medians)
 }
@@ -232,24 +250,24 @@ fn size_name(bytes: usize) -> String {
     }
 }
 
-fn costs_table(mpi: &[f64], pipe: &[f64], pool: &[f64]) {
-    println!("round trip (there and back), median:");
+/// Seconds as "0.8 µs" below 10 µs, else as the timelines show them.
+fn short(secs: f64) -> String {
+    if secs < 1e-5 { format!("{:.1} µs", secs * 1e6) } else { timeline::human(secs) }
+}
+
+fn costs_table(mpi: &[Cost], pipe: &[Cost], pool: &[Cost]) {
+    println!("round trip (there and back), median (fastest):");
     println!(
-        "{:>8}  {:>14}  {:>14}  {:>14}",
+        "{:>8}  {:>20}  {:>20}  {:>20}",
         "size", "MPI, 2 ranks", "pipe", "ProcessPool"
     );
     for (i, (size, _)) in SIZES.iter().enumerate() {
-        let cell = |t: f64| timeline::human(t);
-        println!(
-            "{:>8}  {:>14}  {:>14}  {:>14}",
-            size_name(*size),
-            cell(mpi[i]),
-            cell(pipe[i]),
-            cell(pool[i])
-        );
+        let cell = |c: Cost| format!("{} ({})", short(c.median), short(c.best));
+        let (mpi, pipe, pool) = (cell(mpi[i]), cell(pipe[i]), cell(pool[i]));
+        println!("{:>8}  {mpi:>20}  {pipe:>20}  {pool:>20}", size_name(*size));
     }
     let last = SIZES.len() - 1;
-    let gbs = |t: f64| 2.0 * SIZES[last].0 as f64 / t / 1e9;
+    let gbs = |c: Cost| 2.0 * SIZES[last].0 as f64 / c.median / 1e9;
     println!(
         "bandwidth at {}: MPI {:.2} GB/s, pipe {:.2} GB/s, ProcessPool {:.2} GB/s",
         size_name(SIZES[last].0),
@@ -267,9 +285,16 @@ fn main() -> parlab::Result<()> {
     let universe = mpi::initialize().expect("MPI starts once per program");
     let world = universe.world();
     let rank = world.rank();
-    every_rank_runs_the_task(&world);
-    scatter_and_gather(&world);
-    count_on_every_rank(&world, limit);
+    let traces = [
+        every_rank_runs_the_task(&world),
+        scatter_and_gather(&world),
+        count_on_every_rank(&world, limit),
+    ];
+    // Rank 0 has the three timelines: drawn on one axis, to compare.
+    let traces: Vec<&Trace> = traces.iter().flatten().collect();
+    if !traces.is_empty() {
+        timeline::print_together(&traces);
+    }
     let mpi = if world.size() >= 2 { Some(mpi_round_trips(&world)) } else { None };
     // MPI ends here (MPI_Finalize); rank 0 goes on alone, and may fork.
     drop(universe);
