@@ -31,7 +31,11 @@ fn a_quick_run_measures_every_case_and_writes_markdown_and_json() {
         assert!(f.get("others_cpus").is_some(), "{f}");
     }
     let md = std::fs::read_to_string(out.join("results.md")).unwrap();
-    assert!(md.contains("| parlab | ProcessPool chunk 1 |"));
+    // A run that got too little CPU is marked, not dropped.
+    assert!(
+        md.contains("| parlab | ProcessPool chunk 1 |") || md.contains("| parlab | ProcessPool chunk 1 (noisy) |"),
+        "{md}"
+    );
     // What a learner compares stays apart from the project's targets.
     assert!(!md.contains("Ratios and targets"), "results.md carries the targets");
     let targets = std::fs::read_to_string(out.join("targets.md")).unwrap();
