@@ -19,7 +19,8 @@ pub const INSTALL_HINT: &str = "MPI is not installed. Debian or Ubuntu: `sudo ap
 /// ```
 /// use parlab_mpi::launcher::Launcher;
 ///
-/// let open_mpi = Launcher::at("/usr/bin/mpirun", true);
+/// // As an ordinary user (as root, Open MPI also gets `--allow-run-as-root`).
+/// let open_mpi = Launcher { as_root: false, ..Launcher::at("/usr/bin/mpirun", true) };
 /// let args = open_mpi.args(3, 2, "./ranks");
 /// assert_eq!(args, ["-np", "3", "--oversubscribe", "--bind-to", "none", "./ranks"]);
 /// ```
@@ -29,6 +30,8 @@ pub struct Launcher {
     pub program: PathBuf,
     /// Whether it is Open MPI's (which takes `--oversubscribe`, `--allow-run-as-root`).
     pub open_mpi: bool,
+    /// Whether it runs as root, which Open MPI must be told is meant.
+    pub as_root: bool,
 }
 
 impl Launcher {
@@ -39,7 +42,7 @@ impl Launcher {
     /// assert_eq!(l.args(2, 2, "p"), ["-n", "2", "p"]);
     /// ```
     pub fn at(program: impl Into<PathBuf>, open_mpi: bool) -> Launcher {
-        Launcher { program: program.into(), open_mpi }
+        Launcher { program: program.into(), open_mpi, as_root: is_root() }
     }
 
     /// Finds `mpirun` (else `mpiexec`) on the PATH, and the library to build
@@ -62,7 +65,7 @@ impl Launcher {
         }
         let version = Command::new(&program).arg("--version").output().map(|o| o.stdout).unwrap_or_default();
         let open_mpi = String::from_utf8_lossy(&version).contains("Open MPI");
-        Ok(Launcher { program, open_mpi })
+        Ok(Launcher::at(program, open_mpi))
     }
 
     /// The arguments that start `ranks` copies of `program` on a machine with
@@ -82,7 +85,7 @@ impl Launcher {
             if ranks > cpus {
                 args.push("--oversubscribe".into());
             }
-            if is_root() {
+            if self.as_root {
                 args.push("--allow-run-as-root".into());
             }
             args.extend(["--bind-to".into(), "none".into()]);
