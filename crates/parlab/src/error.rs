@@ -73,9 +73,29 @@ pub enum Error {
         /// "while running a task" or "while idle".
         doing: &'static str,
     },
-    /// The pool was shut down before this task could run.
-    #[error("the pool was shut down before this task ran")]
+    /// A pool worker failed in a way it could say: its initializer panicked,
+    /// or it could not be replaced. The pool takes no more tasks.
+    #[error("broken pool: worker {worker} (pid {pid}) {cause}; every pending task was cancelled")]
+    WorkerFailed {
+        /// The worker's number in its pool.
+        worker: usize,
+        /// The worker's process id.
+        pid: i32,
+        /// What went wrong.
+        cause: String,
+    },
+    /// The task was cancelled before it ran (by `cancel`, a timeout, or a
+    /// shutdown that dropped pending work).
+    #[error("the task was cancelled before it ran")]
     Cancelled,
+    /// Waiting took longer than allowed: Python's "2 (of 4) futures unfinished".
+    #[error("timed out: {unfinished} (of {total}) tasks unfinished")]
+    Timeout {
+        /// Tasks not yet ended when the time was up.
+        unfinished: usize,
+        /// Tasks waited for.
+        total: usize,
+    },
     /// A process was joined twice: the first join took its result.
     #[error("process {pid} was already joined: the first join took its result")]
     AlreadyJoined {

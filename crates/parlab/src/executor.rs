@@ -67,12 +67,13 @@ pub trait Executor {
     fn take_spans(&self) -> Vec<Span>;
 }
 
-/// A submitted task, on whatever executor ran it.
+/// A submitted task, on whatever executor ran it: Python's `Future`, joined
+/// like std's `JoinHandle`.
 ///
 /// Dropping it without joining lets the task run and throws its result away.
 ///
 /// ```
-/// use parlab::{Executor, ThreadPool};
+/// use parlab::{Executor, TaskState, ThreadPool};
 ///
 /// fn double(x: u32) -> u32 {
 ///     2 * x
@@ -80,6 +81,8 @@ pub trait Executor {
 ///
 /// let pool = ThreadPool::new(2).unwrap();
 /// let task = pool.submit(double, 21).unwrap();
+/// assert!(task.wait_timeout(std::time::Duration::from_secs(10)));
+/// assert_eq!(task.state(), TaskState::Finished);
 /// assert_eq!(task.join().unwrap(), 42);
 /// ```
 #[must_use = "a task's result is only seen by joining it"]
@@ -88,24 +91,203 @@ pub struct Task<'a, R> {
 }
 
 pub(crate) enum TaskKind<'a, R> {
-    /// Joined by a function of the executor that ran it (a pool's task).
-    Later(Box<dyn FnOnce() -> Result<R> + 'a>),
-    Thread(std::sync::mpsc::Receiver<Result<R>>),
+    /// Followed and joined by the executor that runs it (a pool's task).
+    Handle(Box<dyn Handle<R> + 'a>),
+    /// Ran already, when it was submitted.
     Done(Result<R>),
+}
+
+/// Where a task stands. Like Python's future states: pending (no worker
+/// has started it: it can still be cancelled), running, finished (with a
+/// value or an error), cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// Waiting for a worker.
+    Pending,
+    /// A worker runs it.
+    Running,
+    /// Ended, with its value or its error.
+    Finished,
+    /// Cancelled before any worker started it.
+    Cancelled,
+}
+
+/// What a [`Task`] asks of the executor that runs it.
+pub(crate) trait Handle<R> {
+    /// Where the task stands, after taking in whatever has arrived (never waits).
+    fn state(&self) -> TaskState;
+    /// A number that changes whenever a task of this executor ends: read it
+    /// before looking at states, then [`Handle::wait_for_news`] since it.
+    fn news(&self) -> u64;
+    /// Waits until some task of this executor may have ended since `news`,
+    /// or until `deadline`.
+    fn wait_for_news(&self, news: u64, deadline: Option<std::time::Instant>);
+    /// Cancels the task if no worker has started it; whether it did.
+    fn cancel(&self) -> bool;
+    /// Whether the task ended with an error (not a cancellation), without taking it.
+    fn has_failed(&self) -> bool;
+    /// Which executor runs the task: equal for tasks of one pool.
+    fn executor(&self) -> usize;
+    /// The task's value, waiting for it if need be.
+    fn join(self: Box<Self>) -> Result<R>;
 }
 
 impl<'a, R> Task<'a, R> {
     pub(crate) fn new(kind: TaskKind<'a, R>) -> Task<'a, R> {
         Task { kind }
     }
+
+    /// Where the task stands now.
+    ///
+    /// ```
+    /// use parlab::{Sequential, TaskState};
+    ///
+    /// // Sequential runs a task as it is submitted.
+    /// let on = Sequential::new();
+    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// assert_eq!(task.state(), TaskState::Finished);
+    /// ```
+    pub fn state(&self) -> TaskState {
+        match &self.kind {
+            TaskKind::Handle(h) => h.state(),
+            TaskKind::Done(Err(Error::Cancelled)) => TaskState::Cancelled,
+            TaskKind::Done(_) => TaskState::Finished,
+        }
+    }
+
+    /// Whether the task has ended (finished or cancelled): `join` will not
+    /// wait. Python's `done()`.
+    ///
+    /// ```
+    /// let on = parlab::Sequential::new();
+    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// assert!(task.is_finished());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state(), TaskState::Finished | TaskState::Cancelled)
+    }
+
+    /// Whether a worker is running the task now. Python's `running()`.
+    ///
+    /// ```
+    /// let on = parlab::Sequential::new();
+    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// assert!(!task.is_running());
+    /// ```
+    pub fn is_running(&self) -> bool {
+        self.state() == TaskState::Running
+    }
+
+    /// Cancels the task if no worker has started it: it will not run, and
+    /// `join` returns [`Error::Cancelled`]. Returns whether it was
+    /// cancelled (also when it was already); a running or finished task
+    /// cannot be. Python's `cancel()`.
+    ///
+    /// ```
+    /// use parlab::{Error, ProcessPool};
+    /// use std::time::Duration;
+    ///
+    /// fn nap(ms: u64) -> u64 {
+    ///     std::thread::sleep(Duration::from_millis(ms));
+    ///     ms
+    /// }
+    ///
+    /// let pool = ProcessPool::new(1).unwrap();
+    /// let long = pool.submit(nap, 300).unwrap();
+    /// let queued = pool.submit(nap, 0).unwrap(); // behind `long`, on the only worker
+    /// assert!(queued.cancel());
+    /// assert!(matches!(queued.join(), Err(Error::Cancelled)));
+    /// assert_eq!(long.join().unwrap(), 300);
+    /// ```
+    pub fn cancel(&self) -> bool {
+        match &self.kind {
+            TaskKind::Handle(h) => h.cancel(),
+            TaskKind::Done(result) => matches!(result, Err(Error::Cancelled)),
+        }
+    }
+
+    /// Whether the task was cancelled. Python's `cancelled()`.
+    ///
+    /// ```
+    /// let on = parlab::Sequential::new();
+    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// assert!(!task.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.state() == TaskState::Cancelled
+    }
+
+    /// Waits at most `timeout` for the task to end; whether it has. Then
+    /// `join` returns at once. Python's `result(timeout)` is this, then `join`
+    /// (or a timeout error, [`Error::Timeout`], from [`crate::wait`]).
+    ///
+    /// ```
+    /// use parlab::ThreadPool;
+    /// use std::time::Duration;
+    ///
+    /// fn nap(ms: u64) -> u64 {
+    ///     std::thread::sleep(Duration::from_millis(ms));
+    ///     ms
+    /// }
+    ///
+    /// let pool = ThreadPool::new(1).unwrap();
+    /// let task = pool.submit(nap, 200).unwrap();
+    /// assert!(!task.wait_timeout(Duration::from_millis(1))); // still sleeping
+    /// assert!(task.wait_timeout(Duration::from_secs(30)));
+    /// ```
+    pub fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let news = self.news();
+            if self.is_finished() {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            self.wait_for_news(news, Some(deadline));
+        }
+    }
+
+    pub(crate) fn has_failed(&self) -> bool {
+        match &self.kind {
+            TaskKind::Handle(h) => h.has_failed(),
+            TaskKind::Done(result) => result.is_err() && !matches!(result, Err(Error::Cancelled)),
+        }
+    }
+
+    pub(crate) fn executor_id(&self) -> usize {
+        match &self.kind {
+            TaskKind::Handle(h) => h.executor(),
+            TaskKind::Done(_) => 0,
+        }
+    }
+
+    pub(crate) fn news(&self) -> u64 {
+        match &self.kind {
+            TaskKind::Handle(h) => h.news(),
+            TaskKind::Done(_) => 0,
+        }
+    }
+
+    pub(crate) fn wait_for_news(&self, news: u64, deadline: Option<std::time::Instant>) {
+        if let TaskKind::Handle(h) = &self.kind {
+            h.wait_for_news(news, deadline);
+        }
+    }
 }
 
 impl<R: DeserializeOwned> Task<'_, R> {
     /// Waits for the task and returns its value, or why it has none.
+    ///
+    /// ```
+    /// let on = parlab::Sequential::new();
+    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// assert_eq!(task.join().unwrap(), 2);
+    /// ```
     pub fn join(self) -> Result<R> {
         match self.kind {
-            TaskKind::Later(join) => join(),
-            TaskKind::Thread(rx) => rx.recv().unwrap_or(Err(Error::Cancelled)),
+            TaskKind::Handle(h) => h.join(),
             TaskKind::Done(result) => result,
         }
     }

@@ -9,19 +9,128 @@
 use crate::clock::now_ns;
 use crate::error::panic_message;
 use crate::error::{Error, Result};
-use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
+use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
+use crate::pool::Shutdown;
 use crate::trace::{Span, current_pid, current_tid};
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
-use std::sync::mpsc::channel;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI32, AtomicU8, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Instant;
 
 /// A fixed set of worker threads.
 pub struct ThreadPool {
     pool: rayon::ThreadPool,
     spans: Arc<Spans>,
     next_index: AtomicUsize,
+    ended: Arc<Ended>,
+    /// The state of every task submitted, for a shutdown that cancels pending ones.
+    submitted: Mutex<Vec<Weak<AtomicU8>>>,
+}
+
+/// A submitted task's state, shared with the job that runs it.
+const PENDING: u8 = 0;
+const RUNNING: u8 = 1;
+const FINISHED: u8 = 2;
+const CANCELLED: u8 = 3;
+
+/// Jobs of the pool that ended, and those not yet ended: what waiters wait on.
+#[derive(Default)]
+struct Ended {
+    counts: Mutex<(u64, usize)>,
+    changed: Condvar,
+}
+
+impl Ended {
+    fn started(&self) {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).1 += 1;
+    }
+
+    fn ended(&self) {
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        c.0 += 1;
+        c.1 -= 1;
+        self.changed.notify_all();
+    }
+
+    fn news(&self) -> u64 {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+
+    /// Waits until a job ends after `news` (or none is left to end), or `deadline`.
+    fn wait(&self, news: u64, deadline: Option<Instant>) {
+        let mut c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        while c.0 == news && c.1 > 0 {
+            c = match deadline {
+                None => self.changed.wait(c).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    self.changed.wait_timeout(c, left).unwrap_or_else(|e| e.into_inner()).0
+                }
+            };
+        }
+    }
+}
+
+/// A task on the thread pool: its state, and the channel its result comes by.
+struct ThreadTask<R> {
+    rx: Receiver<Result<R>>,
+    got: RefCell<Option<Result<R>>>,
+    state: Arc<AtomicU8>,
+    ended: Arc<Ended>,
+}
+
+impl<R> Handle<R> for ThreadTask<R> {
+    fn state(&self) -> TaskState {
+        match self.state.load(Ordering::SeqCst) {
+            PENDING => TaskState::Pending,
+            RUNNING => TaskState::Running,
+            CANCELLED => TaskState::Cancelled,
+            _ => TaskState::Finished,
+        }
+    }
+
+    fn news(&self) -> u64 {
+        self.ended.news()
+    }
+
+    fn wait_for_news(&self, news: u64, deadline: Option<Instant>) {
+        self.ended.wait(news, deadline);
+    }
+
+    fn cancel(&self) -> bool {
+        match self.state.compare_exchange(PENDING, CANCELLED, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => true,
+            Err(now) => now == CANCELLED,
+        }
+    }
+
+    fn has_failed(&self) -> bool {
+        let mut got = self.got.borrow_mut();
+        if got.is_none()
+            && let Ok(result) = self.rx.try_recv()
+        {
+            *got = Some(result);
+        }
+        matches!(&*got, Some(Err(e)) if !matches!(e, Error::Cancelled))
+    }
+
+    fn executor(&self) -> usize {
+        Arc::as_ptr(&self.ended) as usize
+    }
+
+    fn join(self: Box<Self>) -> Result<R> {
+        match self.got.borrow_mut().take() {
+            Some(result) => result,
+            // A cancelled task's job drops its sender without sending.
+            None => self.rx.recv().unwrap_or(Err(Error::Cancelled)),
+        }
+    }
 }
 
 /// The pool's record of its tasks, and who its threads are: each thread
@@ -49,7 +158,13 @@ impl ThreadPool {
             .start_handler(move |i| started.tids[i].store(current_tid(), Ordering::Relaxed))
             .build()
             .map_err(|e| Error::Io(std::io::Error::other(e)))?;
-        Ok(ThreadPool { pool, spans, next_index: AtomicUsize::new(0) })
+        Ok(ThreadPool {
+            pool,
+            spans,
+            next_index: AtomicUsize::new(0),
+            ended: Arc::default(),
+            submitted: Mutex::default(),
+        })
     }
 
     /// One thread per usable CPU (affinity and cgroup limits counted).
@@ -76,10 +191,23 @@ impl ThreadPool {
         let (tx, rx) = channel();
         let index = self.next_index.fetch_add(1, Ordering::Relaxed);
         let spans = Arc::clone(&self.spans);
+        let state = Arc::new(AtomicU8::new(PENDING));
+        {
+            let mut submitted = self.submitted.lock().unwrap_or_else(|e| e.into_inner());
+            submitted.retain(|s| s.strong_count() > 0);
+            submitted.push(Arc::downgrade(&state));
+        }
+        let (ran, ended) = (Arc::clone(&state), Arc::clone(&self.ended));
+        ended.started();
         self.pool.spawn(move || {
-            let _ = tx.send(run_one(f, arg, index, &spans));
+            if ran.compare_exchange(PENDING, RUNNING, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                let _ = tx.send(run_one(f, arg, index, &spans));
+                ran.store(FINISHED, Ordering::SeqCst);
+            }
+            ended.ended();
         });
-        Ok(Task::new(TaskKind::Thread(rx)))
+        let ended = Arc::clone(&self.ended);
+        Ok(Task::new(TaskKind::Handle(Box::new(ThreadTask { rx, got: RefCell::new(None), state, ended }))))
     }
 
     /// Runs `f` on every input; results in input order, the first failure (in
@@ -138,12 +266,48 @@ impl ThreadPool {
     {
         let (tx, rx) = channel();
         for (i, a) in inputs.into_iter().enumerate() {
-            let (tx, spans) = (tx.clone(), Arc::clone(&self.spans));
+            let (tx, spans, ended) = (tx.clone(), Arc::clone(&self.spans), Arc::clone(&self.ended));
+            ended.started();
             self.pool.spawn(move || {
                 let _ = tx.send((i, run_one(f, a, i, &spans)));
+                ended.ended();
             });
         }
         Ok(Completed::new(rx.into_iter()))
+    }
+}
+
+impl ThreadPool {
+    /// Ends the pool: with [`Shutdown::Wait`], after every submitted task
+    /// has run; with [`Shutdown::CancelPending`], tasks no thread has started
+    /// are cancelled and the running ones finish. Python's `shutdown(wait=True,
+    /// cancel_futures=...)`.
+    ///
+    /// ```
+    /// use parlab::{Shutdown, ThreadPool};
+    ///
+    /// fn nap(ms: u64) -> u64 {
+    ///     std::thread::sleep(std::time::Duration::from_millis(ms));
+    ///     ms
+    /// }
+    ///
+    /// let pool = ThreadPool::new(1).unwrap();
+    /// drop(pool.submit(nap, 50).unwrap()); // its result is not wanted, but it runs
+    /// pool.shutdown(Shutdown::Wait).unwrap();
+    /// ```
+    pub fn shutdown(self, mode: Shutdown) -> Result<()> {
+        if mode == Shutdown::CancelPending {
+            for state in self.submitted.lock().unwrap_or_else(|e| e.into_inner()).iter().filter_map(Weak::upgrade) {
+                let _ = state.compare_exchange(PENDING, CANCELLED, Ordering::SeqCst, Ordering::SeqCst);
+            }
+        }
+        loop {
+            let news = self.ended.news();
+            if self.ended.counts.lock().unwrap_or_else(|e| e.into_inner()).1 == 0 {
+                return Ok(());
+            }
+            self.ended.wait(news, None);
+        }
     }
 }
 

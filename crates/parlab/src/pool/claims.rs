@@ -45,6 +45,17 @@ impl ClaimTable {
         self.free.push(i);
     }
 
+    /// Whether a worker (or the parent) has claimed slot `i`.
+    pub(super) fn claimed(&self, i: u32) -> bool {
+        self.slot(i).load(Ordering::SeqCst) != 0
+    }
+
+    /// Claims slot `i` for the parent, so that no worker runs its chunk
+    /// (cancelling it); `false` if a worker claimed it first.
+    pub(super) fn claim(&self, i: u32) -> bool {
+        self.slot(i).compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst).is_ok()
+    }
+
     /// What a worker keeps of the table: the shared slots alone.
     pub(super) fn view(&self) -> Claims {
         Claims { slots: self.slots, len: self.len }

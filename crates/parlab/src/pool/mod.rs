@@ -14,12 +14,12 @@ mod scheduler;
 mod worker;
 
 use crate::error::{Error, Result};
-use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
+use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
 use crate::fork::unregister_parent_fd;
 use crate::os::reap;
 use crate::trace::Span;
 use crate::wire;
-use scheduler::{Chunk, Inner, Outcome, stop_worker};
+use scheduler::{Chunk, Inner, Outcome, Settings, stop_worker};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::marker::PhantomData;
@@ -48,7 +48,25 @@ impl ProcessPool {
     ///
     /// Fails with [`Error::MultiThreaded`] if this process has other threads.
     pub fn new(workers: usize) -> Result<ProcessPool> {
-        Ok(ProcessPool { inner: RefCell::new(Inner::start(workers)?) })
+        ProcessPool::builder(workers).build()
+    }
+
+    /// A pool with settings beyond its size: an initializer run in every
+    /// worker, a limit of tasks per worker. Python's `ProcessPoolExecutor(
+    /// max_workers, initializer=..., max_tasks_per_child=...)`.
+    ///
+    /// ```
+    /// use parlab::ProcessPool;
+    ///
+    /// fn setup() {
+    ///     // Once per worker, before its first task: open a connection, load a table...
+    /// }
+    ///
+    /// let pool = ProcessPool::builder(2).initializer(setup).max_tasks_per_worker(100).build().unwrap();
+    /// assert_eq!(pool.map(|x: u32| x + 1, [1, 2]).unwrap(), [2, 3]);
+    /// ```
+    pub fn builder(workers: usize) -> PoolBuilder {
+        PoolBuilder { workers, settings: Settings::default() }
     }
 
     /// A pool with one worker per usable CPU, counting the affinity mask and
@@ -87,7 +105,7 @@ impl ProcessPool {
         let chunks = self.enqueue(f, std::iter::once(arg), 1, index)?;
         self.pump(false)?;
         let task = PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData };
-        Ok(Task::new(TaskKind::Later(Box::new(move || task.join()))))
+        Ok(Task::new(TaskKind::Handle(Box::new(task))))
     }
 
     /// Runs `f` on every input and returns the results in input order; the
@@ -152,8 +170,9 @@ impl ProcessPool {
             let mut inner = self.inner.borrow_mut();
             if mode == Shutdown::CancelPending {
                 let inner = &mut *inner;
-                for chunk in inner.queue.drain(..) {
-                    inner.results.insert(chunk.first_id, (0, Outcome::Cancelled));
+                let queued: Vec<u64> = inner.queue.drain(..).map(|chunk| chunk.first_id).collect();
+                for id in queued {
+                    inner.finish(id, 0, Outcome::Cancelled);
                 }
             }
         }
@@ -224,7 +243,7 @@ impl ProcessPool {
             let mut frame = Vec::with_capacity(args.len() + 48);
             frame.extend_from_slice(&[0; Chunk::HEADER]);
             let frame = wire::encode_into(&request, frame)?;
-            inner.queue.push_back(Chunk { first_id, frame });
+            inner.queue.push_back(Chunk { first_id, tasks: count, frame });
             ids.push(first_id);
             inner.next_id += count as u64;
             index += count;
@@ -260,11 +279,18 @@ impl ProcessPool {
     /// Sends queued work and reads replies; with `block`, waits until at
     /// least one worker has said something.
     fn pump(&self, block: bool) -> Result<()> {
+        self.pump_for(if block { None } else { Some(std::time::Duration::ZERO) })
+    }
+
+    /// Pumps the pool, waiting at most `limit` for a worker (`None`: until
+    /// one answers).
+    fn pump_for(&self, limit: Option<std::time::Duration>) -> Result<()> {
+        let block = limit != Some(std::time::Duration::ZERO);
         let mut inner = self.inner.borrow_mut();
         // A worker that died since the last pump is seen before it is given
         // work: its death is then reported as it was (idle or not). Whatever
         // is read here is progress: the caller looks at it before waiting.
-        let ready = inner.poll_workers(false)?;
+        let ready = inner.poll_workers(Some(std::time::Duration::ZERO))?;
         let mut progressed = !ready.is_empty();
         for w in ready {
             inner.read_worker(w)?;
@@ -278,7 +304,7 @@ impl ProcessPool {
             // Replies come through shared rings; a worker wakes the parent
             // through its pipe only when told it may be asleep.
             let arrived = inner.may_sleep(block);
-            let ready = if arrived { Ok(Vec::new()) } else { inner.poll_workers(block) };
+            let ready = if arrived { Ok(Vec::new()) } else { inner.poll_workers(limit) };
             inner.may_sleep(false);
             for w in ready? {
                 inner.read_worker(w)?;
@@ -286,8 +312,75 @@ impl ProcessPool {
             inner.take_rings()?;
         }
         inner.rescue_stalled();
+        inner.retire_spent();
         inner.dispatch();
         Ok(())
+    }
+}
+
+/// Settings for a [`ProcessPool`], from [`ProcessPool::builder`].
+#[derive(Debug, Clone)]
+#[must_use = "a builder starts nothing until `build`"]
+pub struct PoolBuilder {
+    workers: usize,
+    settings: Settings,
+}
+
+impl PoolBuilder {
+    /// Runs `init` once in every worker, before its first task (and in every
+    /// worker that replaces one). If it panics, the pool is broken: every
+    /// pending task and every later submit fails with
+    /// [`Error::WorkerFailed`], which carries the panic's message.
+    ///
+    /// ```
+    /// use parlab::{Error, ProcessPool};
+    ///
+    /// fn no_database() {
+    ///     panic!("cannot reach the database");
+    /// }
+    ///
+    /// let pool = ProcessPool::builder(1).initializer(no_database).build().unwrap();
+    /// let error = pool.submit(|x: u8| x, 1).unwrap().join().unwrap_err();
+    /// assert!(matches!(error, Error::WorkerFailed { .. }), "{error}");
+    /// assert!(error.to_string().contains("cannot reach the database"));
+    /// ```
+    pub fn initializer(mut self, init: fn()) -> PoolBuilder {
+        self.settings.init = Some(init);
+        self
+    }
+
+    /// Replaces a worker by a new process once it has been given `tasks`
+    /// tasks (a chunk is never split, so a worker may run up to one chunk
+    /// more): for tasks that leak memory or state. Python's
+    /// `max_tasks_per_child`.
+    ///
+    /// ```
+    /// use parlab::ProcessPool;
+    ///
+    /// fn pid(_: u32) -> u32 {
+    ///     std::process::id()
+    /// }
+    ///
+    /// let pool = ProcessPool::builder(1).max_tasks_per_worker(2).build().unwrap();
+    /// let pids = pool.map(pid, 0..4).unwrap();
+    /// assert_eq!(pids[0], pids[1]);
+    /// assert_ne!(pids[1], pids[2]); // a new worker after two tasks
+    /// ```
+    pub fn max_tasks_per_worker(mut self, tasks: usize) -> PoolBuilder {
+        self.settings.max_tasks = Some(tasks.max(1));
+        self
+    }
+
+    /// Starts the workers.
+    ///
+    /// Fails with [`Error::MultiThreaded`] if this process has other threads.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::builder(2).build().unwrap();
+    /// assert_eq!(pool.size(), 2);
+    /// ```
+    pub fn build(self) -> Result<ProcessPool> {
+        Ok(ProcessPool { inner: RefCell::new(Inner::start(self.workers, self.settings)?) })
     }
 }
 
@@ -320,6 +413,45 @@ impl<R: DeserializeOwned> PoolTask<'_, R> {
     fn join(mut self) -> Result<R> {
         self.taken = true;
         self.pool.wait_for(self.id)?.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
+    }
+}
+
+impl<R: DeserializeOwned> Handle<R> for PoolTask<'_, R> {
+    fn state(&self) -> TaskState {
+        // Whatever arrived is taken in first; a broken pool shows in the results.
+        let _ = self.pool.pump(false);
+        self.pool.inner.borrow().state_of(self.id)
+    }
+
+    fn news(&self) -> u64 {
+        self.pool.inner.borrow().ended
+    }
+
+    fn wait_for_news(&self, news: u64, deadline: Option<std::time::Instant>) {
+        // One pump takes in what arrived; the next waits for a worker.
+        let _ = self.pool.pump(false);
+        if self.news() != news {
+            return;
+        }
+        let limit = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+        let _ = self.pool.pump_for(limit);
+    }
+
+    fn cancel(&self) -> bool {
+        let _ = self.pool.pump(false);
+        self.pool.inner.borrow_mut().cancel(self.id)
+    }
+
+    fn has_failed(&self) -> bool {
+        matches!(self.pool.inner.borrow().results.get(&self.id), Some((_, Outcome::Done(Err(_)) | Outcome::Broken)))
+    }
+
+    fn executor(&self) -> usize {
+        std::ptr::from_ref(self.pool) as usize
+    }
+
+    fn join(self: Box<Self>) -> Result<R> {
+        PoolTask::join(*self)
     }
 }
 

@@ -11,7 +11,7 @@
 
 use super::claims::ClaimTable;
 use super::mailbox::Mailboxes;
-use super::worker::{Reply, worker_main};
+use super::worker::{INIT_FAILED, Reply, worker_main};
 use crate::clock::now_ns;
 use crate::error::{Error, ExitHow, Result, TaskFailure, os};
 use crate::fork::{fork_child, register_parent_fd, unregister_parent_fd};
@@ -82,11 +82,15 @@ pub(super) struct Worker {
     /// parent can tell: when the worker answered the one before it).
     head_since_ns: u64,
     pub exited: Option<ExitHow>,
+    /// Tasks sent to it since it started (for the limit of tasks per worker).
+    tasks_sent: usize,
 }
 
 /// A chunk waiting for a worker.
 pub(super) struct Chunk {
     pub first_id: u64,
+    /// How many tasks it holds.
+    pub tasks: usize,
     /// The whole frame as it goes down the pipe: [`Chunk::HEADER`] bytes
     /// (its length and claim slot, filled in when it is sent), then the
     /// request's postcard. Built once, so sending it copies it once.
@@ -121,10 +125,16 @@ pub(super) struct Broken {
     pub pid: i32,
     pub how: ExitHow,
     pub running_task: bool,
+    /// What went wrong, when the worker said (its initializer failed) or
+    /// the pool knows (it could not start a replacement).
+    pub cause: Option<String>,
 }
 
 impl Broken {
     pub(super) fn error(&self) -> Error {
+        if let Some(cause) = &self.cause {
+            return Error::WorkerFailed { worker: self.worker, pid: self.pid, cause: cause.clone() };
+        }
         Error::BrokenPool {
             worker: self.worker,
             pid: self.pid,
@@ -155,17 +165,32 @@ pub(super) struct Inner {
     chunk_ns: Option<f64>,
     pub next_id: u64,
     pub next_index: usize,
+    /// How many chunks have ended (finished, failed or cancelled): a waiter
+    /// compares it to see whether anything happened.
+    pub ended: u64,
+    pub settings: Settings,
+    /// Initializers' failures, by worker, reported before the worker exits.
+    init_failed: HashMap<usize, String>,
+}
+
+/// How every worker of a pool is set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Settings {
+    /// Run once in each worker before its first task.
+    pub init: Option<fn()>,
+    /// Tasks a worker runs before it is replaced by a new one.
+    pub max_tasks: Option<usize>,
 }
 
 impl Inner {
     /// Starts `workers` workers (at least one).
-    pub(super) fn start(workers: usize) -> Result<Inner> {
+    pub(super) fn start(workers: usize, settings: Settings) -> Result<Inner> {
         let n = workers.max(1);
         let claims = ClaimTable::new(n * MAX_CHUNKS_IN_FLIGHT * 2)?;
         let mailboxes = Mailboxes::new(n)?;
         let mut started: Vec<Worker> = Vec::new();
         for index in 0..n {
-            match start_worker(index, &claims, &mailboxes) {
+            match start_worker(index, &claims, &mailboxes, settings.init) {
                 Ok(w) => started.push(w),
                 Err(e) => {
                     for mut w in started {
@@ -191,12 +216,50 @@ impl Inner {
             chunk_ns: None,
             next_id: 0,
             next_index: 0,
+            ended: 0,
+            settings,
+            init_failed: HashMap::new(),
         })
     }
 
     /// Whether any work is queued or running.
     pub(super) fn busy(&self) -> bool {
         !self.queue.is_empty() || self.workers.iter().any(|w| !w.in_flight.is_empty())
+    }
+
+    /// Records how the chunk with first task `id` ended, at `end_ns`.
+    pub(super) fn finish(&mut self, id: u64, end_ns: u64, outcome: Outcome) {
+        self.results.insert(id, (end_ns, outcome));
+        self.ended += 1;
+    }
+
+    /// Where the chunk with first task `id` stands.
+    pub(super) fn state_of(&self, id: u64) -> crate::executor::TaskState {
+        use crate::executor::TaskState;
+        match self.results.get(&id) {
+            Some((_, Outcome::Cancelled)) => TaskState::Cancelled,
+            Some(_) => TaskState::Finished,
+            None => match self.sent.get(&id) {
+                Some(sent) if self.claims.claimed(sent.slot) => TaskState::Running,
+                _ => TaskState::Pending,
+            },
+        }
+    }
+
+    /// Cancels the chunk with first task `id` if no worker has started it:
+    /// a queued chunk leaves the queue; a chunk sent but not yet claimed is
+    /// claimed by the parent, so the worker that reads it skips it.
+    pub(super) fn cancel(&mut self, id: u64) -> bool {
+        let cancelled = if let Some(pos) = self.queue.iter().position(|c| c.first_id == id) {
+            self.queue.remove(pos);
+            true
+        } else {
+            self.sent.get(&id).is_some_and(|sent| self.claims.claim(sent.slot))
+        };
+        if cancelled {
+            self.finish(id, now_ns(), Outcome::Cancelled);
+        }
+        cancelled || matches!(self.results.get(&id), Some((_, Outcome::Cancelled)))
     }
 
     /// Gives queued chunks to the workers with the least work in flight.
@@ -223,6 +286,7 @@ impl Inner {
                 .iter()
                 .enumerate()
                 .filter(|(i, w)| w.exited.is_none() && w.to_worker.is_some() && refill[*i])
+                .filter(|(_, w)| self.settings.max_tasks.is_none_or(|max| w.tasks_sent < max))
                 .filter(|(_, w)| {
                     w.in_flight.is_empty()
                         || (w.in_flight.len() < depth && w.bytes_in_flight + size <= MAX_BYTES_IN_FLIGHT)
@@ -231,12 +295,12 @@ impl Inner {
                 .map(|(i, _)| i);
             let Some(i) = target else { break };
             let Some(slot) = self.claims.take() else { break };
-            let Chunk { first_id, mut frame } = self.queue.pop_front().expect("front exists");
+            let Chunk { first_id, tasks, mut frame } = self.queue.pop_front().expect("front exists");
             // The length counts the claim slot and the request.
             let Ok(len) = u32::try_from(frame.len() - 4) else {
                 self.claims.give_back(slot);
                 let failure = TaskFailure::Codec(wire::too_large(frame.len() - Chunk::HEADER).to_string());
-                self.results.insert(first_id, (now, Outcome::Done(Err(failure))));
+                self.finish(first_id, now, Outcome::Done(Err(failure)));
                 continue;
             };
             frame[..4].copy_from_slice(&len.to_le_bytes());
@@ -247,6 +311,7 @@ impl Inner {
             }
             w.in_flight.push_back((first_id, frame.len()));
             w.bytes_in_flight += frame.len();
+            w.tasks_sent += tasks;
             outgoing[i].extend_from_slice(&frame);
             // A chunk queued behind another may be handed on later: keep its frame.
             let keep = (w.in_flight.len() > 1).then_some(frame);
@@ -257,6 +322,46 @@ impl Inner {
                 // A dead worker shows up as end of file on its reply pipe;
                 // that path reports it, so a failed write needs nothing here.
                 let _ = tx.write_all(&bytes);
+            }
+        }
+    }
+
+    /// Tells every worker that has run its share of tasks, and holds no
+    /// more, to exit (end of file on its requests); it is replaced when its
+    /// reply pipe closes ([`Inner::read_worker`]).
+    pub(super) fn retire_spent(&mut self) {
+        let Some(max) = self.settings.max_tasks else { return };
+        for w in &mut self.workers {
+            if w.tasks_sent >= max
+                && w.in_flight.is_empty()
+                && w.exited.is_none()
+                && let Some(tx) = w.to_worker.take()
+            {
+                unregister_parent_fd(tx.as_raw_fd());
+            }
+        }
+    }
+
+    /// Starts a new worker in place of worker `i`, which exited as told.
+    fn replace(&mut self, i: usize) {
+        let w = &mut self.workers[i];
+        if let Some(rx) = w.from_worker.take() {
+            unregister_parent_fd(rx.as_raw_fd());
+        }
+        let how = reap(w.pid, true).unwrap_or(ExitHow::Code(-1));
+        let old = w.pid.as_raw();
+        if how != ExitHow::Code(0) {
+            w.exited = Some(how);
+            self.break_pool(i, None);
+            return;
+        }
+        match start_worker(i, &self.claims, &self.mailboxes, self.settings.init) {
+            Ok(new) => self.workers[i] = new,
+            Err(e) => {
+                self.workers[i].exited = Some(how);
+                let cause = format!("ran its {} tasks and could not be replaced: {e}", self.workers[i].tasks_sent);
+                self.workers[i].pid = nix::unistd::Pid::from_raw(old);
+                self.break_pool(i, Some(cause));
             }
         }
     }
@@ -314,7 +419,7 @@ impl Inner {
     }
 
     /// Indices of workers with something to read (or a closed pipe).
-    pub(super) fn poll_workers(&self, block: bool) -> Result<Vec<usize>> {
+    pub(super) fn poll_workers(&self, block: Option<std::time::Duration>) -> Result<Vec<usize>> {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
         let live: Vec<usize> = (0..self.workers.len()).filter(|&i| self.workers[i].from_worker.is_some()).collect();
         if live.is_empty() {
@@ -324,10 +429,16 @@ impl Inner {
             .iter()
             .map(|&i| PollFd::new(self.workers[i].from_worker.as_ref().expect("live").as_fd(), PollFlags::POLLIN))
             .collect();
-        let timeout = match (block, self.next_stall_check_ms()) {
-            (false, _) => PollTimeout::ZERO,
-            (true, None) => PollTimeout::NONE,
-            (true, Some(ms)) => PollTimeout::try_from(ms.min(1000) as i32).unwrap_or(PollTimeout::MAX),
+        // At most until the caller's limit, and the next look for stalled chunks.
+        let limit_ms = block.map(|d| d.as_nanos().div_ceil(1_000_000) as u64);
+        let ms = match (limit_ms, self.next_stall_check_ms()) {
+            (Some(a), Some(b)) => Some(a.min(b).min(1000)),
+            (Some(a), None) => Some(a),
+            (None, b) => b.map(|b| b.min(1000)),
+        };
+        let timeout = match ms {
+            None => PollTimeout::NONE,
+            Some(ms) => PollTimeout::try_from(ms.min(i32::MAX as u64) as i32).unwrap_or(PollTimeout::MAX),
         };
         loop {
             match poll(&mut fds, timeout) {
@@ -356,9 +467,14 @@ impl Inner {
             Err(_) => 0,
         };
         if n == 0 {
-            // What it finished before it died still counts.
+            // What it finished before it ended still counts.
             self.take_rings()?;
-            self.worker_died(i);
+            let told_to_exit = self.workers[i].to_worker.is_none() && self.workers[i].in_flight.is_empty();
+            if told_to_exit && self.broken.is_none() {
+                self.replace(i);
+            } else {
+                self.worker_died(i);
+            }
             return Ok(());
         }
         let now = now_ns();
@@ -419,6 +535,14 @@ impl Inner {
             return Ok(());
         }
         let reply: Reply = wire::decode_borrowed(payload)?;
+        if reply.first_id == INIT_FAILED {
+            let message = match reply.failure {
+                Some(TaskFailure::Panicked(m) | TaskFailure::Codec(m)) => m,
+                None => String::new(),
+            };
+            self.init_failed.insert(i, message);
+            return Ok(());
+        }
         let w = &mut self.workers[i];
         if let Some(pos) = w.in_flight.iter().position(|c| c.0 == reply.first_id) {
             let (_, bytes) = w.in_flight.remove(pos).expect("position is valid");
@@ -446,7 +570,7 @@ impl Inner {
                 Some(failure) => Err(failure),
                 None => Ok(reply.results.to_vec()),
             };
-            self.results.insert(reply.first_id, (end, Outcome::Done(done)));
+            self.finish(reply.first_id, end, Outcome::Done(done));
         }
         Ok(())
     }
@@ -458,9 +582,18 @@ impl Inner {
             unregister_parent_fd(rx.as_raw_fd());
         }
         let how = reap(w.pid, true).unwrap_or(ExitHow::Code(-1));
-        w.exited = Some(how.clone());
+        w.exited = Some(how);
+        let cause = self.init_failed.remove(&i).map(|message| format!("failed in the pool's initializer: {message}"));
+        self.break_pool(i, cause);
+    }
+
+    /// Worker `i` ended (how is in its `exited`): the pool is broken from
+    /// now on, and every pending task fails.
+    fn break_pool(&mut self, i: usize, cause: Option<String>) {
+        let w = &self.workers[i];
+        let how = w.exited.clone().unwrap_or(ExitHow::Code(-1));
         let running_task = !w.in_flight.is_empty();
-        self.broken = Some(Broken { worker: i, pid: w.pid.as_raw(), how, running_task });
+        self.broken = Some(Broken { worker: i, pid: w.pid.as_raw(), how, running_task, cause });
         let mut pending: Vec<u64> = Vec::new();
         for w in &mut self.workers {
             pending.extend(w.in_flight.drain(..).map(|(first, _)| first));
@@ -472,7 +605,7 @@ impl Inner {
         pending.dedup();
         for id in pending {
             if !self.discarded.remove(&id) && !self.results.contains_key(&id) {
-                self.results.insert(id, (u64::MAX, Outcome::Broken));
+                self.finish(id, u64::MAX, Outcome::Broken);
             }
         }
         self.sent.clear();
@@ -490,7 +623,7 @@ pub(super) fn stop_worker(w: &mut Worker) {
     }
 }
 
-fn start_worker(index: usize, claims: &ClaimTable, mailboxes: &Mailboxes) -> Result<Worker> {
+fn start_worker(index: usize, claims: &ClaimTable, mailboxes: &Mailboxes, init: Option<fn()>) -> Result<Worker> {
     let flags = nix::fcntl::OFlag::O_CLOEXEC;
     let (req_read, req_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
     let (rep_read, rep_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
@@ -501,7 +634,8 @@ fn start_worker(index: usize, claims: &ClaimTable, mailboxes: &Mailboxes) -> Res
         return Err(e);
     }
     let (view, outbox) = (claims.view(), mailboxes.outbox(index));
-    let child = fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write), view, outbox));
+    let child =
+        fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write), (view, outbox), init));
     match child {
         Ok(pid) => Ok(Worker {
             pid,
@@ -512,6 +646,7 @@ fn start_worker(index: usize, claims: &ClaimTable, mailboxes: &Mailboxes) -> Res
             bytes_in_flight: 0,
             head_since_ns: 0,
             exited: None,
+            tasks_sent: 0,
         }),
         Err(e) => {
             unregister_parent_fd(to_worker.as_raw_fd());

@@ -107,12 +107,32 @@ pub(super) struct Reply<'a> {
     pub span: Option<Span>,
 }
 
-/// The worker's loop: read a chunk, claim it, run its tasks, send their
-/// results at once. Exit codes: 0 at the end of the requests, 4 when a
-/// request cannot be read, 5 when the parent is gone.
-pub(super) fn worker_main(index: usize, requests: File, replies: File, claims: Claims, outbox: Outbox) -> i32 {
+/// The `first_id` of the reply a worker sends when its initializer failed
+/// (no task has this id): the parent then reports the pool broken with the
+/// initializer's message.
+pub(super) const INIT_FAILED: u64 = u64::MAX;
+
+/// The worker's loop: run the pool's initializer, then read a chunk, claim
+/// it, run its tasks, send their results at once. Exit codes: 0 at the end
+/// of the requests, 4 when a request cannot be read, 5 when the parent is
+/// gone, 6 when the initializer panicked.
+pub(super) fn worker_main(
+    index: usize,
+    requests: File,
+    replies: File,
+    (claims, outbox): (Claims, Outbox),
+    init: Option<fn()>,
+) -> i32 {
     let mut reader = BufReader::with_capacity(64 * 1024, requests);
     let mut writer = BufWriter::with_capacity(64 * 1024, replies);
+    if let Some(init) = init
+        && let Err(panic) = catch_unwind(init)
+    {
+        let failure = TaskFailure::Panicked(panic_message(&*panic));
+        let reply = Reply { first_id: INIT_FAILED, results: &[], failure: Some(failure), span: None };
+        let _ = wire::write_frame(&mut writer, &reply).and_then(|()| writer.flush().map_err(Into::into));
+        return 6;
+    }
     let mut payload = Vec::new();
     let runner = Runner { worker: index, pid: current_pid(), tid: current_tid() };
     loop {
