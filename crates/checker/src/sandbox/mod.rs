@@ -95,11 +95,15 @@ struct CurrentRun {
     /// The run's cgroup, if it has one.
     cgroup: Option<std::path::PathBuf>,
     /// Set by the handler: a run that ends after it reports nothing and
-    /// leaves the exit to the handler.
+    /// leaves the exit to the handler; no run starts after it.
     interrupted: bool,
+    /// A program is being started and its session is not recorded yet: the
+    /// handler waits for it, or the program would outlive the checker.
+    starting: bool,
 }
 
-static CURRENT: Mutex<CurrentRun> = Mutex::new(CurrentRun { session: 0, cgroup: None, interrupted: false });
+static CURRENT: Mutex<CurrentRun> =
+    Mutex::new(CurrentRun { session: 0, cgroup: None, interrupted: false, starting: false });
 
 fn current() -> std::sync::MutexGuard<'static, CurrentRun> {
     CURRENT.lock().unwrap_or_else(|e| e.into_inner())
@@ -128,8 +132,14 @@ pub fn protect_checker() {
 /// started, and its cgroup. Async-signal-safety is not needed: `ctrlc` runs
 /// the handler on a thread of its own.
 pub fn stop_current_run() {
+    current().interrupted = true;
+    // A program being started now gets its session recorded within
+    // microseconds: wait for it (2 s at most) before killing.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while current().starting && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let mut run = current();
-    run.interrupted = true;
     if run.session > 0 {
         let _ = kill(Pid::from_raw(-run.session), Signal::SIGKILL);
         for p in procs::session_members(run.session) {
@@ -174,7 +184,21 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     };
     let cpu_before = parlab::CpuTime::now().children;
     let load = parlab::OtherLoad::start();
-    let mut child = cmd.spawn()?;
+    {
+        let mut run = current();
+        if run.interrupted {
+            return Err(std::io::Error::other("the checker is being interrupted"));
+        }
+        run.starting = true;
+    }
+    let spawned = cmd.spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => {
+            current().starting = false;
+            return Err(e);
+        }
+    };
     // spawn() returns once exec has succeeded: the clock starts after the
     // cgroup move and exec, as it does for the checker's own baseline.
     let started = Instant::now();
@@ -184,6 +208,7 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     {
         let mut run = current();
         run.session = pid;
+        run.starting = false;
         run.cgroup = cap_ref.procs_file().and_then(|f| f.parent().map(Path::to_path_buf));
     }
     let mut log = ProcessLog::new(cap_ref.procs_file(), pid);
