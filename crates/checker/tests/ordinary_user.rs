@@ -66,13 +66,18 @@ fn solve((a, b): (f64, f64)) -> parlab::Result<(f64, f64)> {
 }
 fn main() { parlab::exercise::run((1.0, 1.0), solve); }
 "#;
-    let (s4, s7) = (solution("04_process_loop"), solution("07_cpu_bound"));
-    let programs = [
+    let (s4, s7, s13) = (solution("04_process_loop"), solution("07_cpu_bound"), solution("13_mpi_ranks"));
+    let mut programs = vec![
         ("03_two_processes", writes_output),
         ("04_process_loop", &s4),
         ("05_pool_map", forged_pool),
         ("07_cpu_bound", &s7),
     ];
+    // MPI ranks without a cgroup: found through the run's session, each a child of mpirun.
+    let mpi = mpi_here();
+    if mpi {
+        programs.push(("13_mpi_ranks", &s13));
+    }
     let dir = exercises_with("ordinary-user", &programs);
 
     // A folder the user may enter, holding the checker, the exercises and
@@ -80,7 +85,7 @@ fn main() { parlab::exercise::run((1.0, 1.0), solve); }
     let base = std::env::temp_dir().join(format!("parlab-ordinary-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(base.join("bin")).unwrap();
-    for (name, _) in programs {
+    for &(name, _) in &programs {
         let package = format!("ex{name}");
         let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(["build", "--release", "-q", "-p", &package, "--manifest-path"])
@@ -144,7 +149,9 @@ fn main() { parlab::exercise::run((1.0, 1.0), solve); }
         serde_json::from_str(out.lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
     };
 
-    for correct in ["04_process_loop", "07_cpu_bound"] {
+    let correct: &[&str] =
+        if mpi { &["04_process_loop", "07_cpu_bound", "13_mpi_ranks"] } else { &["04_process_loop", "07_cpu_bound"] };
+    for &correct in correct {
         let (code, out) = as_user(correct);
         let v = parse(&out);
         assert!(v["verdict"] == "passed" || v["verdict"] == "inconclusive", "{correct} as {USER}: {v}");

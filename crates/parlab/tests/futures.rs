@@ -82,6 +82,22 @@ fn marked(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
 }
 
+/// Submits a marking task and waits until it runs, then queues three more
+/// behind it (one worker): the handles are dropped, their results unwanted.
+fn one_running_three_queued<'p>(
+    dir: &std::path::Path,
+    submit: impl Fn(String) -> parlab::Result<parlab::Task<'p, u64>>,
+) -> Result<(), String> {
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let first = submit(path("first")).map_err(|e| e.to_string())?;
+    until_running(&first)?;
+    drop(first);
+    for k in 0..3 {
+        drop(submit(path(&k.to_string())));
+    }
+    Ok(())
+}
+
 /// Waits until `task` is running (a worker took it), at most 10 s.
 fn until_running<R>(task: &parlab::Task<'_, R>) -> Result<(), String> {
     for _ in 0..1000 {
@@ -298,12 +314,7 @@ fn shutdown_and_wait_runs_every_task() -> Result<(), String> {
 fn shutdown_cancelling_pending_work_runs_only_started_tasks() -> Result<(), String> {
     let dir = marks();
     let pool = ProcessPool::new(1).map_err(|e| e.to_string())?;
-    let first = pool.submit(mark, dir.join("first").to_string_lossy().into_owned()).map_err(|e| e.to_string())?;
-    until_running(&first)?;
-    drop(first);
-    for k in 0..3 {
-        drop(pool.submit(mark, dir.join(k.to_string()).to_string_lossy().into_owned()));
-    }
+    one_running_three_queued(&dir, |path| pool.submit(mark, path))?;
     pool.shutdown(Shutdown::CancelPending).map_err(|e| e.to_string())?;
     check(marked(&dir) == 1, format!("{} ran, expected only the started one", marked(&dir)))
 }
@@ -429,12 +440,7 @@ fn threads_wait_and_as_completed() -> Result<(), String> {
 fn threads_shutdown_cancelling_pending_work() -> Result<(), String> {
     let dir = marks();
     let pool = ThreadPool::new(1).map_err(|e| e.to_string())?;
-    let first = pool.submit(mark, dir.join("first").to_string_lossy().into_owned()).map_err(|e| e.to_string())?;
-    until_running(&first)?;
-    drop(first);
-    for k in 0..3 {
-        drop(pool.submit(mark, dir.join(k.to_string()).to_string_lossy().into_owned()));
-    }
+    one_running_three_queued(&dir, |path| pool.submit(mark, path))?;
     pool.shutdown(Shutdown::CancelPending).map_err(|e| e.to_string())?;
     check(marked(&dir) == 1, format!("{} ran, expected only the started one", marked(&dir)))
 }
