@@ -69,9 +69,10 @@ impl ProcessPool {
         PoolBuilder { workers, settings: Settings::default() }
     }
 
-    /// A pool with one worker per usable CPU, counting the affinity mask and
-    /// the cgroup quota: like Python 3.13's default (`os.process_cpu_count()`);
-    /// up to 3.12 Python used `os.cpu_count()`, every CPU of the machine.
+    /// A pool with one worker per usable CPU, counting the affinity mask (as
+    /// Python 3.13's default does, with `os.process_cpu_count()`) and the
+    /// cgroup quota (which Python ignores); up to 3.12 Python used
+    /// `os.cpu_count()`, every CPU of the machine.
     pub fn with_default_size() -> Result<ProcessPool> {
         ProcessPool::new(crate::sys::Cpus::detect().usable)
     }
