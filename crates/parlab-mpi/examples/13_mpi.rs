@@ -70,10 +70,15 @@ fn every_rank_runs_the_task(world: &SimpleCommunicator) -> Option<Trace> {
 }
 // ANCHOR_END: every_rank
 
+/// The tag of a result message: MPI matches a receive by source and tag.
+const RESULT: mpi::Tag = 1;
+
 // ANCHOR: scatter_gather
 /// Steps 5 and 6 with ranks: rank 0 scatters one sleep to each rank and
-/// gathers the results in rank order (like `map`); then each rank sends its
-/// result, and rank 0 takes them as they come (like `as_completed`).
+/// gathers the results in rank order (like `map`); then every rank sleeps
+/// again and sends its result, and rank 0 takes the results as they come
+/// (like `as_completed`), its own among them: it sleeps on a thread of its
+/// own while its main thread watches for messages.
 fn scatter_and_gather(world: &SimpleCommunicator) -> Option<Trace> {
     let (rank, size) = (world.rank() as usize, world.size() as usize);
     let root = world.process_at_rank(0);
@@ -96,21 +101,30 @@ fn scatter_and_gather(world: &SimpleCommunicator) -> Option<Trace> {
     }
 
     let started = barrier_exit_ns(world);
-    let (slept, span) = timed(rank, rank, mine, || sleep_task(mine));
-    if rank == 0 {
-        let mut order = Vec::new();
-        // Rank 0's own result is ready last: it slept longest.
-        for _ in 1..size {
-            let (from_other, status) = world.any_process().receive::<f64>();
-            order.push((status.source_rank(), from_other));
-        }
-        order.push((0, slept));
-        println!("received as they came (rank, slept): {order:?}");
-    } else {
-        root.send(&slept);
+    if rank != 0 {
+        let (slept, span) = timed(rank, rank, mine, || sleep_task(mine));
+        root.send_with_tag(&slept, RESULT);
+        gather_spans(world, started, vec![span]);
+        return None;
     }
+    let own = std::thread::spawn(move || timed(0, 0, mine, || sleep_task(mine)));
+    let mut order = Vec::new();
+    let mut own_reported = false;
+    while order.len() < size {
+        if let Some(status) = world.any_process().immediate_probe_with_tag(RESULT) {
+            let from = world.process_at_rank(status.source_rank());
+            order.push((status.source_rank(), from.receive_with_tag::<f64>(RESULT).0));
+        } else if !own_reported && own.is_finished() {
+            own_reported = true;
+            order.push((0, mine));
+        } else {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+    }
+    println!("received as they came (rank, slept): {order:?}");
+    let (_, span) = own.join().expect("rank 0's task thread");
     let spans = gather_spans(world, started, vec![span])?;
-    Some(ranks_trace("13 scattered sleeps", spans))
+    Some(ranks_trace("13 results as they come", spans))
 }
 // ANCHOR_END: scatter_gather
 
@@ -285,6 +299,15 @@ fn main() -> parlab::Result<()> {
     let universe = mpi::initialize().expect("MPI starts once per program");
     let world = universe.world();
     let rank = world.rank();
+    if rank == 0 {
+        let library = mpi::environment::library_version().unwrap_or_default();
+        // Its first words (the C string may end in NULs).
+        let name = library.split([',', '\n', '\0']).next().unwrap_or("").trim();
+        println!(
+            "MPI library: {name}; {} usable CPUs here",
+            parlab::Cpus::detect().usable
+        );
+    }
     let traces = [
         every_rank_runs_the_task(&world),
         scatter_and_gather(&world),

@@ -31,7 +31,8 @@ pub struct RankSpans {
 }
 
 /// Every rank's spans on rank 0's clock, each span's `worker` set to its
-/// rank, ordered by start and numbered in that order.
+/// rank, numbered rank by rank (in start order within a rank) and ordered
+/// by start.
 ///
 /// ```
 /// use parlab::Span;
@@ -62,8 +63,11 @@ pub fn align(ranks: Vec<RankSpans>) -> Vec<Span> {
             })
         })
         .collect();
-    all.sort_by_key(|s| (s.start_ns, s.worker));
+    // Numbered rank by rank, each rank's spans in the order they started:
+    // a timeline then shows rank 0 first, and a rank's one task as its number.
+    all.sort_by_key(|s| (s.worker, s.start_ns));
     all.iter_mut().enumerate().for_each(|(i, s)| s.index = i);
+    all.sort_by_key(|s| (s.start_ns, s.worker));
     all
 }
 
@@ -102,7 +106,8 @@ mod tests {
         // Rank 1's span began 10 ns after its barrier: 10,060 on rank 0's clock.
         assert_eq!((all[0].pid, all[0].start_ns, all[0].end_ns, all[0].worker), (8, 10_060, 10_090, 1));
         assert_eq!((all[1].pid, all[1].start_ns, all[1].worker), (7, 10_070, 0));
-        assert_eq!((all[0].index, all[1].index), (0, 1));
+        // Numbered rank by rank: rank 0's span is 0, though rank 1's started first.
+        assert_eq!((all[0].index, all[1].index), (1, 0));
         assert_eq!(all[0].sleep, Some(1.0));
     }
 

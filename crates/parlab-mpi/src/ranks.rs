@@ -17,6 +17,11 @@ pub fn barrier_exit_ns(world: &SimpleCommunicator) -> u64 {
     parlab::now_ns()
 }
 
+/// The tag of the messages that carry spans: apart from a program's own
+/// messages (MPI matches a receive by source and tag), so that a program
+/// that probes for any message of its own never finds spans instead.
+pub const SPANS_TAG: mpi::Tag = 32_000;
+
 /// Sends this rank's spans to rank 0, which gets every rank's, on its own
 /// clock ([`align`]); the other ranks get `None`. Every rank must call it
 /// (it is collective), with its reading from [`barrier_exit_ns`].
@@ -38,12 +43,12 @@ pub fn gather_spans(world: &SimpleCommunicator, barrier_exit_ns: u64, spans: Vec
     let root = world.process_at_rank(0);
     if rank != 0 {
         let bytes = serde_json::to_vec(&mine).expect("spans encode as JSON");
-        root.send(&bytes[..]);
+        root.send_with_tag(&bytes[..], SPANS_TAG);
         return None;
     }
     let mut all = vec![mine];
     for other in 1..world.size() {
-        let (bytes, _status) = world.process_at_rank(other).receive_vec::<u8>();
+        let (bytes, _status) = world.process_at_rank(other).receive_vec_with_tag::<u8>(SPANS_TAG);
         all.push(serde_json::from_slice(&bytes).expect("a rank sent spans as JSON"));
     }
     Some(align(all))

@@ -30,6 +30,8 @@ fn said(output: &str) -> Vec<String> {
         .lines()
         .filter(|l| !l.contains('|') && !l.trim_start().starts_with('+') && !l.trim().is_empty())
         .filter(|l| !l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        // Which MPI library: another one names itself otherwise.
+        .filter(|l| !l.starts_with("MPI library:"))
         // The costs table's rows: one per message size.
         .filter(|l| !l.trim_end().ends_with("µs") && !l.trim_end().ends_with(" s"))
         .map(words)

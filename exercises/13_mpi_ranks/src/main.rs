@@ -1,6 +1,6 @@
 //! Exercise 13: count primes on MPI ranks, each rank its part, added up by a reduce.
 //! Chapter: book/src/13_mpi.md · Check: `checker verify 13_mpi_ranks`
-//! By hand: `cargo build --release -p ex13_mpi_ranks`, then
+//! By hand, in `exercises/`: `cargo build --release -p ex13_mpi_ranks`, then
 //! `mpirun -np 2 target/release/ex13_mpi_ranks` (Open MPI as root: add `--allow-run-as-root`).
 #![allow(unused)] // The starter leaves names unused; delete this line when you are done.
 
