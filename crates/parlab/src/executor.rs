@@ -278,6 +278,35 @@ impl<'a, R> Task<'a, R> {
 }
 
 impl<R: DeserializeOwned> Task<'_, R> {
+    /// Waits at most `timeout` for the task's value; when the time is up
+    /// first, gives the task up: `Err(Error::Timeout { unfinished: 1, total:
+    /// 1 })`, and the task is cancelled if no worker started it (a running
+    /// one finishes unseen). To wait again later instead, use
+    /// [`Task::wait_timeout`], which keeps the task.
+    ///
+    /// ```
+    /// use parlab::{Error, ProcessPool};
+    /// use std::time::Duration;
+    ///
+    /// fn nap(ms: u64) -> u64 {
+    ///     std::thread::sleep(Duration::from_millis(ms));
+    ///     ms
+    /// }
+    ///
+    /// let pool = ProcessPool::new(1).unwrap();
+    /// assert_eq!(pool.submit(nap, 0).unwrap().join_timeout(Duration::from_secs(30)).unwrap(), 0);
+    /// let late = pool.submit(nap, 2_000).unwrap().join_timeout(Duration::from_millis(50));
+    /// assert!(matches!(late, Err(Error::Timeout { unfinished: 1, total: 1 })));
+    /// assert_eq!(late.unwrap_err().to_string(), "timed out: 1 (of 1) tasks unfinished");
+    /// ```
+    pub fn join_timeout(self, timeout: std::time::Duration) -> Result<R> {
+        if self.wait_timeout(timeout) {
+            return self.join();
+        }
+        self.cancel();
+        Err(Error::Timeout { unfinished: 1, total: 1 })
+    }
+
     /// Waits for the task and returns its value, or why it has none.
     ///
     /// ```

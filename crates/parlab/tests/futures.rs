@@ -156,6 +156,18 @@ fn a_timed_wait_says_whether_the_task_ended() -> Result<(), String> {
     check(task.join().ok() == Some(500), "value")
 }
 
+fn a_join_with_a_timeout_gives_up_a_late_task() -> Result<(), String> {
+    let dir = marks();
+    let pool = ProcessPool::new(1).map_err(|e| e.to_string())?;
+    let long = pool.submit(nap, 600).map_err(|e| e.to_string())?;
+    let queued = pool.submit(mark, dir.join("queued").to_string_lossy().into_owned()).map_err(|e| e.to_string())?;
+    let late = queued.join_timeout(Duration::from_millis(50));
+    check(matches!(late, Err(Error::Timeout { unfinished: 1, total: 1 })), format!("{late:?}"))?;
+    check(long.join_timeout(Duration::from_secs(30)).ok() == Some(600), "the long task, in time")?;
+    pool.shutdown(Shutdown::Wait).map_err(|e| e.to_string())?;
+    check(marked(&dir) == 0, "the task given up while queued ran anyway")
+}
+
 fn a_failed_task_is_finished_and_join_gives_its_error() -> Result<(), String> {
     let pool = ProcessPool::new(1).map_err(|e| e.to_string())?;
     let task = pool.submit(boom, 7).map_err(|e| e.to_string())?;
@@ -462,6 +474,7 @@ fn main() {
         ("future: a finished task cannot be cancelled", a_finished_task_cannot_be_cancelled),
         ("future: states go pending, running, finished", states_go_pending_running_finished),
         ("future: a timed wait says whether the task ended", a_timed_wait_says_whether_the_task_ended),
+        ("future: a join with a timeout gives up a late task", a_join_with_a_timeout_gives_up_a_late_task),
         ("future: a failed task is finished, join gives its error", a_failed_task_is_finished_and_join_gives_its_error),
         ("future: cancelling twice says cancelled twice", cancelling_twice_says_cancelled_twice),
         ("future: a sequential task is finished when submitted", a_sequential_task_is_finished_when_submitted),
