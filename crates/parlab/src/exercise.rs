@@ -13,6 +13,7 @@ use crate::trace::Trace;
 // and the checker agree on (files named by environment variables, one clock).
 pub use crate::clock::now_ns;
 pub use crate::trace::{TRACE_FILE_ENV, append_to_trace_file, read_trace_file};
+pub use crate::witness::WITNESS_ENV;
 pub use crate::workloads::TIME_SCALE_ENV;
 use serde::{Serialize, de::DeserializeOwned};
 use std::fmt::Debug;

@@ -56,6 +56,7 @@ pub mod timeline;
 pub mod trace;
 mod waiting;
 mod wire;
+mod witness;
 pub mod workloads;
 
 pub use clock::now_ns;

@@ -6,7 +6,9 @@
 //! unset), so tests and the checker run the course in milliseconds while the
 //! book shows seconds. Each workload records its own [`Span`] in the trace
 //! file named by [`crate::trace::TRACE_FILE_ENV`] when that is set, so a run is
-//! traced however it was parallelised.
+//! traced however it was parallelised. Under `checker verify` they report to
+//! the checker instead, which witnesses each call itself (see
+//! [`crate::exercise::WITNESS_ENV`]) and says how long a sleep lasts.
 
 use crate::trace::{Span, append_to_trace_file};
 use std::sync::OnceLock;
@@ -68,10 +70,20 @@ pub fn scaled(secs: f64) -> Duration {
 /// Counts calls so that each traced workload gets a distinct index per process.
 static CALLS: AtomicUsize = AtomicUsize::new(0);
 
-/// Runs `f` as one traced task; `sleep` is the course seconds it claims to sleep.
-fn traced<R>(sleep: Option<f64>, f: impl FnOnce() -> R) -> R {
+/// Runs `f` as one task of the course. Watched by a checker, the call is
+/// reported to it as `claim` (what it does: JSON fields) and `render` (its
+/// result as JSON), and sleeps as long as the checker says; otherwise it
+/// is traced into the trace file, claiming `sleep` course seconds. `f` gets
+/// how long to sleep.
+fn traced<R>(claim: String, sleep: Option<f64>, render: fn(&R) -> String, f: impl FnOnce(Duration) -> R) -> R {
+    if let Some(open) = crate::witness::begin(&claim) {
+        let value = f(open.sleep.unwrap_or_default());
+        open.end(&render(&value));
+        return value;
+    }
+    let nap = sleep.map(scaled).unwrap_or_default();
     let index = CALLS.fetch_add(1, Ordering::Relaxed);
-    let (value, mut span) = Span::measure(index, 0, f);
+    let (value, mut span) = Span::measure(index, 0, || f(nap));
     span.sleep = sleep;
     append_to_trace_file(&span);
     value
@@ -88,11 +100,16 @@ fn traced<R>(sleep: Option<f64>, f: impl FnOnce() -> R) -> R {
 /// assert!(span.secs() >= scaled(1.0).as_secs_f64());
 /// ```
 pub fn task() {
-    traced(Some(1.0), || {
-        println!("Task starts");
-        std::thread::sleep(scaled(1.0));
-        println!("Task ends");
-    })
+    traced(
+        "\"sleep\":1.0".into(),
+        Some(1.0),
+        |_| "1.0".into(),
+        |nap| {
+            println!("Task starts");
+            std::thread::sleep(nap);
+            println!("Task ends");
+        },
+    )
 }
 
 /// The task with its sleep time as an argument; returns that time, so a
@@ -109,12 +126,18 @@ pub fn task() {
 /// assert_eq!(order, [1.0, 4.0]); // the shorter sleep ends first
 /// ```
 pub fn task_with(sleep_secs: f64) -> f64 {
-    traced(Some(sleep_secs), || {
-        println!("Task starts: sleeping {sleep_secs} s");
-        std::thread::sleep(scaled(sleep_secs));
-        println!("Task ends: slept {sleep_secs} s");
-        sleep_secs
-    })
+    let claim = format!("\"sleep\":{}", json_number(sleep_secs));
+    traced(
+        claim,
+        Some(sleep_secs),
+        |s| json_number(*s),
+        |nap| {
+            println!("Task starts: sleeping {sleep_secs} s");
+            std::thread::sleep(nap);
+            println!("Task ends: slept {sleep_secs} s");
+            sleep_secs
+        },
+    )
 }
 
 /// Counts the primes in `start..end` by trial division: CPU-bound on purpose,
@@ -127,7 +150,8 @@ pub fn task_with(sleep_secs: f64) -> f64 {
 /// assert_eq!(count_primes((100, 200)), 21);
 /// ```
 pub fn count_primes(range: (u64, u64)) -> u64 {
-    traced(None, || (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
+    let claim = format!("\"count\":[{},{}]", range.0, range.1);
+    traced(claim, None, u64::to_string, |_| (range.0..range.1).filter(|&n| is_prime(n)).count() as u64)
 }
 
 /// How many buckets [`bucket`] sorts numbers into.
@@ -161,7 +185,8 @@ pub fn bucket(n: u64) -> usize {
 
 /// A tiny task: whether `n` is prime, as 1 or 0. About a quarter of a microsecond for
 /// small `n`, far less than sending it to another process costs, and not
-/// traced (timing each call would cost more than the call).
+/// traced (timing each call would cost more than the call); under a checker,
+/// the calls are counted per thread and reported in batches.
 ///
 /// ```
 /// use parlab::workloads::tiny;
@@ -169,6 +194,7 @@ pub fn bucket(n: u64) -> usize {
 /// assert_eq!((0..10).map(tiny).collect::<Vec<_>>(), [0, 0, 1, 1, 0, 1, 0, 1, 0, 0]);
 /// ```
 pub fn tiny(n: u64) -> u64 {
+    crate::witness::tally_tiny();
     is_prime(n) as u64
 }
 
@@ -185,14 +211,19 @@ pub fn tiny(n: u64) -> u64 {
 /// assert!(crashes(3)); // fragile(3) would take this whole program down
 /// ```
 pub fn fragile(x: u64) -> u64 {
-    traced((!crashes(x)).then_some(0.1), || {
+    traced(format!("\"fragile\":{x}"), (!crashes(x)).then_some(0.1), u64::to_string, |nap| {
         if crashes(x) {
             eprintln!("fragile({x}): aborting");
             std::process::abort();
         }
-        std::thread::sleep(scaled(0.1));
+        std::thread::sleep(nap);
         x * x
     })
+}
+
+/// `x` as JSON: a number, or `null` where JSON has none (NaN, infinities).
+fn json_number(x: f64) -> String {
+    if x.is_finite() { format!("{x:?}") } else { "null".into() }
 }
 
 /// Whether [`fragile`] crashes on `x`: to know which results to expect
