@@ -27,6 +27,9 @@ pub enum Cmd {
     Verify {
         /// "3", "03" or "03_two_processes".
         exercise: Option<String>,
+        /// Grade every exercise, not stopping at the first that is not done (a classroom's points).
+        #[arg(long, conflicts_with = "exercise")]
+        all: bool,
         #[command(flatten)]
         grading: Grading,
     },

@@ -12,28 +12,39 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Verifies one exercise, or every one in course order up to the first not
-/// done; returns the exit code.
+/// Which exercises `verify` grades.
+#[derive(Clone, Copy)]
+pub enum Which<'a> {
+    One(&'a str),
+    /// In course order, stopping at the first not passed (a learner's way).
+    UpToFirstNotDone,
+    /// Every one, each graded whatever the others gave (a classroom's way).
+    Every,
+}
+
+/// Verifies the exercises `which` names; returns the exit code. Under
+/// `--json` every exercise is graded: a pass remembered in the repository is
+/// the learner's convenience, never a classroom's evidence.
 pub fn verify(
     manifest: &Manifest,
-    exercise: Option<&str>,
+    which: Which,
     opts: &verify::Options,
     json: bool,
     inconclusive_as: InconclusiveAs,
 ) -> i32 {
     let mut progress = Progress::load(&opts.dir);
-    let chosen: Vec<&Exercise> = match exercise {
-        Some(name) => match manifest.find(name) {
+    let chosen: Vec<&Exercise> = match which {
+        Which::One(name) => match manifest.find(name) {
             Ok(e) => vec![e],
             Err(e) => return usage_error(json, &e),
         },
-        None => manifest.exercises.iter().collect(),
+        _ => manifest.exercises.iter().collect(),
     };
-    let all = exercise.is_none();
+    let in_order = matches!(which, Which::UpToFirstNotDone);
     let mut passed = 0;
     let mut code = 0;
     for ex in &chosen {
-        let v = if all && progress.passed_unchanged(&opts.dir, &ex.name) {
+        let v = if in_order && !json && progress.passed_unchanged(&opts.dir, &ex.name) {
             Verdict::skipped(&ex.name)
         } else {
             let mut v = verify::verify(ex, opts);
@@ -49,17 +60,20 @@ pub fn verify(
         } else {
             let _ = write!(anstream::stdout(), "{}", v.text());
         }
+        let this = exit_code(v.verdict, inconclusive_as);
         if v.verdict == Status::Passed {
             passed += 1;
-        } else if v.verdict == Status::Skipped && all {
+        } else if v.verdict == Status::Skipped && !matches!(which, Which::One(_)) {
             // A tool is missing for this one: the others can still be graded.
-            code = code.max(Status::Skipped.exit_code());
-        } else {
-            code = exit_code(v.verdict, inconclusive_as);
+            code = worst(code, this);
+        } else if in_order {
+            code = this;
             break;
+        } else {
+            code = worst(code, this);
         }
     }
-    if all && !json {
+    if !matches!(which, Which::One(_)) && !json {
         let next = match current(manifest, &opts.dir, &progress) {
             Some(e) => format!("next: `{} verify {}` ({})", invocation(), e.number(), e.title),
             None => "every exercise passed: well done".to_string(),
@@ -67,6 +81,18 @@ pub fn verify(
         println!("{passed} of {} exercises passed; {next}", manifest.exercises.len());
     }
     code
+}
+
+/// Of two exit codes, the one that says more is wrong: a failure (1), then
+/// an inconclusive verdict (3), then a skipped one (4), then a pass (0).
+fn worst(a: i32, b: i32) -> i32 {
+    let rank = |c: i32| match c {
+        1 => 3,
+        3 => 2,
+        4 => 1,
+        _ => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 /// The exit code of a verdict, an inconclusive one counted as asked.

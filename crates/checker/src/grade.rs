@@ -20,27 +20,28 @@ pub fn not_done(answer: Option<&Value>) -> Option<String> {
     Some(format!("not done yet: {place}: {todo} (replace the todo!() with your code)"))
 }
 
-/// Judges how the program ended. `Err` when grading cannot go on.
-pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> Result<(), Stop> {
+/// Judges how the program ended. `Err` when grading cannot go on. `open`
+/// says what the checker saw still running, for a run stopped at its limit.
+pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits, open: Option<&str>) -> Result<(), Stop> {
     let printed = if outcome.stderr.trim().is_empty() { &outcome.stdout } else { &outcome.stderr };
     let tail = output_tail(printed);
     match &outcome.ending {
         Ending::Exited(0) => Ok(()),
         Ending::TimedOut => Err((
             Status::Failed,
-            format!(
-                "your program did not finish within {} s and was stopped (an endless loop, or a join that waits forever?)",
-                limits.wall.as_secs_f64()
-            ),
+            match open {
+                Some(open) => format!(
+                    "your program did not finish within {} s and was stopped; {open}",
+                    limits.wall.as_secs_f64()
+                ),
+                None => format!(
+                    "your program did not finish within {} s and was stopped, with no task of the course running (an \
+                     endless loop, or a join that waits forever?)",
+                    limits.wall.as_secs_f64()
+                ),
+            },
         )),
-        Ending::ForkBomb => Err((
-            Status::Failed,
-            format!(
-                "your program tried to run more than {} processes and threads at once and was stopped (a fork \
-                 bomb? start a bounded number); guarded by {}",
-                limits.max_processes, outcome.cap
-            ),
-        )),
+        Ending::ForkBomb => Err((Status::Failed, fork_bomb(outcome, limits))),
         Ending::Stopped => Err((Status::Failed, "your program was stopped before it ended".into())),
         Ending::OutputFlood => Err((
             Status::Failed,
@@ -50,6 +51,13 @@ pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> Result<(
             Status::Failed,
             format!("your program crashed: killed by {sig}. A task that aborts takes its whole process with it{tail}"),
         )),
+        // Under RLIMIT_NPROC the kernel refuses a fork without telling the
+        // checker: the program's own failure says it.
+        Ending::Exited(_)
+            if outcome.cap == "RLIMIT_NPROC" && outcome.stderr.contains("Resource temporarily unavailable") =>
+        {
+            Err((Status::Failed, fork_bomb(outcome, limits)))
+        }
         Ending::Exited(code) => {
             if let Some(panic) = find_panic(&outcome.stderr) {
                 return Err((Status::Failed, format!("your program panicked: {panic}")));
@@ -57,6 +65,19 @@ pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> Result<(
             Err((Status::Failed, format!("your program exited with code {code}{tail}")))
         }
     }
+}
+
+fn fork_bomb(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> String {
+    let threads = if limits.extra_threads > 0 {
+        format!(" (and {} more threads, one per task)", limits.extra_threads)
+    } else {
+        String::new()
+    };
+    format!(
+        "your program tried to run more than {} processes at once{threads} and was stopped by the cap ({}): start a \
+         bounded number, one per task at most, or use a pool",
+        limits.max_processes, outcome.cap
+    )
 }
 
 fn find_panic(stderr: &str) -> Option<String> {

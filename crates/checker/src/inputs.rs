@@ -47,6 +47,9 @@ pub enum Input {
 /// start-up or a wake-up's lateness.
 const MARGIN: f64 = 0.2;
 
+/// How many numbers chapter 11's histogram counts: a prime (10^8 + 7).
+const HISTOGRAM_WIDTH: u64 = 100_000_007;
+
 /// How many numbers an MPI exercise counts the primes of.
 const RANKS_WIDTH: u64 = 8_000_000;
 
@@ -100,14 +103,16 @@ impl Input {
                 Input::Numbers(start, start + 2_000_000)
             }
             InputKind::Histogram => {
-                // About a third of a second of counting, sequentially.
+                // About a third of a second of counting, sequentially. The
+                // width is prime, so no number of workers divides it: a
+                // split that drops the remainder gives a wrong answer.
                 let start = rng.u64(0..1_000_000_000);
-                Input::Histogram(start, start + 100_000_000)
+                Input::Histogram(start, start + HISTOGRAM_WIDTH)
             }
             InputKind::Counter => {
-                // About a quarter of a second per count, sequentially.
+                // About a fifth of a second per count, sequentially (2 CPUs, 2026).
                 let start = rng.u64(2_000_000..3_000_000);
-                Input::Counter(start, start + 2_000_000)
+                Input::Counter(start, start + 1_200_000)
             }
             InputKind::Ranks => {
                 // About five seconds of counting, sequentially, so that MPI's
@@ -117,11 +122,14 @@ impl Input {
                 let start = rng.u64(100_000_000..110_000_000);
                 Input::Ranks(start, start + RANKS_WIDTH)
             }
-            InputKind::Schedule => {
+            InputKind::Schedule => loop {
                 let workers = rng.usize(2..=4);
                 let n = workers + rng.usize(2..=5);
-                Input::Schedule { workers, sleeps: distinct_sleeps(rng, n) }
-            }
+                let sleeps = distinct_sleeps(rng, n);
+                if common_mistakes(&sleeps, workers).iter().all(|(_, wrong)| *wrong) {
+                    return Input::Schedule { workers, sleeps };
+                }
+            },
             InputKind::Fragile => {
                 let n = rng.usize(5..=8);
                 let mut v: Vec<u64> = (0..n).map(|_| rng.u64(1..1000)).collect();
@@ -313,6 +321,28 @@ impl Input {
     }
 }
 
+/// How many primes `a..b` holds, by a sieve of that segment: the checker's
+/// own count of a part a program reported, in milliseconds where trial
+/// division (the workload, the work being graded) takes a second.
+pub fn primes_in(a: u64, b: u64) -> u64 {
+    if b <= a {
+        return 0;
+    }
+    let root = (b as f64).sqrt() as u64 + 1;
+    let mut small = vec![true; root as usize + 1];
+    let mut is = vec![true; (b - a) as usize];
+    for p in 2..=root {
+        if !small[p as usize] {
+            continue;
+        }
+        (p * p..=root).step_by(p as usize).for_each(|m| small[m as usize] = false);
+        let first = (p * p).max(a.div_ceil(p) * p);
+        (first..b).step_by(p as usize).for_each(|m| is[(m - a) as usize] = false);
+    }
+    (a..b.min(2)).for_each(|n| is[(n - a) as usize] = false);
+    is.iter().filter(|&&p| p).count() as u64
+}
+
 /// The schedule a pool follows: tasks in input order, each to the worker
 /// free first (the lowest-numbered on a tie). The wall time and, per task,
 /// its worker.
@@ -350,6 +380,38 @@ pub fn check_schedule(sleeps: &[f64], workers: usize, on: &[usize]) -> Result<f6
         free_at[w] = at + s;
     }
     Ok(free_at.into_iter().fold(0.0, f64::max))
+}
+
+/// The schedules a learner predicts by a common wrong rule, each with
+/// whether this input shows it wrong: round robin (task i on worker i %
+/// workers), longest task first, each task to the worker free *last*, and
+/// the average load given as the wall time.
+pub fn common_mistakes(sleeps: &[f64], workers: usize) -> [(&'static str, bool); 4] {
+    let w = workers.max(1);
+    let invalid = |on: &[usize]| check_schedule(sleeps, w, on).is_err();
+    let round_robin: Vec<usize> = (0..sleeps.len()).map(|i| i % w).collect();
+    let by_rule = |pick: fn(&[f64]) -> usize, order: &[usize]| {
+        let (mut free_at, mut on) = (vec![0.0f64; w], vec![0; sleeps.len()]);
+        for &i in order {
+            let k = pick(&free_at);
+            free_at[k] += sleeps[i];
+            on[i] = k;
+        }
+        on
+    };
+    let first_free = |f: &[f64]| (0..f.len()).min_by(|&a, &b| f[a].total_cmp(&f[b])).expect("a worker");
+    let last_free = |f: &[f64]| (0..f.len()).max_by(|&a, &b| f[a].total_cmp(&f[b])).expect("a worker");
+    let mut longest_first: Vec<usize> = (0..sleeps.len()).collect();
+    longest_first.sort_by(|&a, &b| sleeps[b].total_cmp(&sleeps[a]));
+    let in_order: Vec<usize> = (0..sleeps.len()).collect();
+    let (makespan, _) = greedy_schedule(sleeps, w);
+    let average = sleeps.iter().sum::<f64>() / w as f64;
+    [
+        ("round robin", invalid(&round_robin)),
+        ("longest first", invalid(&by_rule(first_free, &longest_first))),
+        ("the worker free last", invalid(&by_rule(last_free, &in_order))),
+        ("the average as the wall time", (average - makespan).abs() > 1e-6),
+    ]
 }
 
 /// `n` different sleeps between 0.5 and 1.5 course seconds, in tenths, so
@@ -400,6 +462,14 @@ mod tests {
     use crate::manifest::Manifest;
 
     #[test]
+    fn the_sieve_agrees_with_the_workload() {
+        for (a, b) in [(0, 100), (0, 2), (1, 3), (2, 3), (90, 200), (1_000_000, 1_010_000), (5, 5), (7, 3)] {
+            let by_workload = if b > a { parlab::workloads::count_primes((a, b)) } else { 0 };
+            assert_eq!(primes_in(a, b), by_workload, "{a}..{b}");
+        }
+    }
+
+    #[test]
     fn makespan_of_a_pool() {
         let pool = |workers, sleeps: &[f64]| Input::Pool { workers, sleeps: sleeps.to_vec() };
         assert_eq!(pool(2, &[1.0; 10]).ideal_makespan(), Some(5.0));
@@ -411,12 +481,19 @@ mod tests {
     /// On a thousand seeds, every draw shows the property its exercise grades.
     #[test]
     fn every_draw_makes_the_graded_order_visible() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises");
-        let manifest = Manifest::load(&dir.join("manifest.toml")).unwrap();
+        let manifest = Manifest::embedded().unwrap();
         for ex in &manifest.exercises {
             for seed in 0..1000 {
                 let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
                 assert_eq!(Input::from_json(ex.input, &input.to_json()).unwrap(), input);
+                if let Input::Schedule { workers, sleeps } = &input {
+                    for (rule, wrong) in common_mistakes(sleeps, *workers) {
+                        assert!(wrong, "{} seed {seed}: {rule} would pass", ex.name);
+                    }
+                }
+                if let Input::Histogram(a, b) = input {
+                    assert!((2..=64).all(|k| (b - a) % k != 0), "{} seed {seed}: a split may drop nothing", ex.name);
+                }
                 let (Some(sleeps), Some(workers)) = (input.sleeps(), input.workers()) else { continue };
                 let ends = finish_times(&sleeps, workers);
                 let mut by_end: Vec<usize> = (0..sleeps.len()).collect();

@@ -15,6 +15,7 @@ mod cli;
 mod commands;
 mod compile;
 mod course;
+mod engine;
 mod evidence;
 mod grade;
 mod inputs;
@@ -26,6 +27,7 @@ mod starters;
 mod verdict;
 mod verify;
 mod watch;
+mod witness;
 
 use clap::Parser;
 use cli::{Cli, Cmd, Grading};
@@ -48,14 +50,27 @@ fn run(cli: Cli) -> Result<i32, String> {
         Some(d) => d,
         None => course::find_exercises()?,
     };
-    let manifest = Manifest::load(&dir.join("manifest.toml"))?;
+    // The folder must be a course's exercises folder; the rules are the checker's own.
+    let marker = dir.join("manifest.toml");
+    if !marker.is_file() {
+        return Err(format!(
+            "cannot read {}: not an exercises folder (pass --dir <exercises folder>)",
+            marker.display()
+        ));
+    }
+    let manifest = Manifest::embedded()?;
     let json = cli.json;
     match cli.command {
         None => Ok(commands::status(&manifest, &dir, json)),
-        Some(Cmd::Verify { exercise, grading }) => {
+        Some(Cmd::Verify { exercise, all, grading }) => {
             prepare_for_learner_programs();
             let opts = options(&dir, &grading, json);
-            Ok(commands::verify(&manifest, exercise.as_deref(), &opts, json, grading.inconclusive))
+            let which = match (&exercise, all) {
+                (Some(name), _) => commands::Which::One(name),
+                (None, true) => commands::Which::Every,
+                (None, false) => commands::Which::UpToFirstNotDone,
+            };
+            Ok(commands::verify(&manifest, which, &opts, json, grading.inconclusive))
         }
         Some(Cmd::List) => Ok(commands::list(&manifest, &dir, json)),
         Some(Cmd::Hint { exercise, code }) => commands::hint(&manifest, &dir, exercise.as_deref(), code),
@@ -64,8 +79,11 @@ fn run(cli: Cli) -> Result<i32, String> {
             prepare_for_learner_programs();
             let opts = options(&dir, &grading, json);
             watch::watch(&dir, &manifest, json, |only| {
-                let name = only.or(exercise.as_deref());
-                commands::verify(&manifest, name, &opts, json, grading.inconclusive);
+                let which = match only.or(exercise.as_deref()) {
+                    Some(name) => commands::Which::One(name),
+                    None => commands::Which::UpToFirstNotDone,
+                };
+                commands::verify(&manifest, which, &opts, json, grading.inconclusive);
             })
         }
         Some(Cmd::Book { port, open }) => {
@@ -87,7 +105,12 @@ fn options(dir: &Path, g: &Grading, json: bool) -> verify::Options {
         dir: dir.to_path_buf(),
         seed: g.seed,
         time_scale: g.time_scale,
-        limits: sandbox::Limits { wall: Duration::from_secs_f64(g.timeout), max_processes: 64, max_output: 1 << 20 },
+        limits: sandbox::Limits {
+            wall: Duration::from_secs_f64(g.timeout),
+            max_processes: 64,
+            extra_threads: 0,
+            max_output: 1 << 20,
+        },
         quiet: json,
     }
 }

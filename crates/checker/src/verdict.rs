@@ -77,12 +77,20 @@ impl Stop {
     pub fn inconclusive(reason: impl Into<String>) -> Stop {
         Stop::new(Status::Inconclusive, reason)
     }
-    /// The same stop, its reasons said of run `k` of a verification.
-    pub fn in_run(mut self, k: usize) -> Stop {
-        if k > 1
-            && let Some(first) = self.reasons.first_mut()
-        {
-            *first = format!("in run {k} of your program (every run is checked): {first}");
+    /// The same stop, its deciding reason said of the runs (numbered from 1
+    /// in a verification) that showed it; the first run goes unnamed when it
+    /// alone did.
+    pub fn in_runs(mut self, runs: &[usize]) -> Stop {
+        let named = match runs {
+            [] | [1] => return self,
+            [k] => format!("in run {k} of your program (every run is checked)"),
+            [first @ .., last] => {
+                let first: Vec<String> = first.iter().map(usize::to_string).collect();
+                format!("in each of runs {} and {last} of your program", first.join(", "))
+            }
+        };
+        if let Some(reason) = self.reasons.first_mut() {
+            *reason = format!("{named}: {reason}");
         }
         self
     }

@@ -15,7 +15,8 @@ use crate::manifest::Exercise;
 use crate::sandbox::{self, Limits, RunAs, RunOutcome};
 use crate::speed::{self, Expectation, Timing, Timings};
 use crate::verdict::{Stop, Verdict};
-use parlab::exercise::{ANSWER_ENV, INPUT_ENV, TIME_SCALE_ENV, TRACE_FILE_ENV, read_trace_file};
+use crate::witness::Witness;
+use parlab::exercise::{ANSWER_ENV, INPUT_ENV, TIME_SCALE_ENV, TRACE_FILE_ENV, WITNESS_ENV};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -58,9 +59,10 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
         let libclang = launcher.is_some() && e.contains("libclang");
         Stop::failed(if libclang { format!("{e}\nThe MPI bindings need libclang: {}", INSTALL_LIBCLANG) } else { e })
     })?;
+    crate::engine::check(&opts.dir, &ex.package()).map_err(Stop::failed)?;
     let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
     let expectation = Expectation::of(ex, &input, &v.cpus);
-    let mut session = Session::new(ex, opts, &built, &input, launcher).map_err(Stop::failed)?;
+    let mut session = Session::new(ex, opts, &built, &input, launcher);
 
     status_line(opts, "running the checker's sequential baseline");
     let (first_baseline, expected) = session.baseline()?;
@@ -69,7 +71,7 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     v.evidence = first.evidence.clone();
     v.timeline = first.timeline.clone();
     let sound = if input.traced() {
-        "the answer is right, and the trace agrees with the kernel's record"
+        "the answer is right, and the checker witnessed every task"
     } else {
         "the answer is right"
     };
@@ -125,22 +127,26 @@ struct LearnerRun {
     timeline: Option<String>,
 }
 
-/// The state of one verification: a private folder the program may write
-/// in, holding only its own copy, its input, its answer and its trace.
+/// The state of one verification. Each run of the program gets a private
+/// folder of its own, made for it and removed after it (its own copy of the
+/// program, its input, its answer, the checker's socket), so that no run can
+/// leave anything there for the next, and every run looks the same from inside.
 struct Session<'a> {
     ex: &'a Exercise,
     opts: &'a Options,
     input: &'a Input,
     input_json: String,
-    dir: tempfile::TempDir,
-    program: PathBuf,
+    /// The program cargo built, copied into each run's folder.
+    built: PathBuf,
     run_as: Option<RunAs>,
     runs: usize,
-    /// The options' limits, with room for one thread or process per task
-    /// where every task must be in flight at once (a hundred waits or more).
+    /// The options' limits, with room for one thread per task where every
+    /// task must be in flight at once (a hundred waits or more).
     limits: crate::sandbox::Limits,
-    /// For an MPI exercise: the launcher, and its arguments ending with the program.
-    launch: Option<(PathBuf, Vec<OsString>)>,
+    /// For an MPI exercise: the launcher, and how many ranks and CPUs it uses.
+    launcher: Option<(parlab_mpi::launcher::Launcher, usize, usize)>,
+    /// CPU-seconds the checker's sequential run of the work used (its first run).
+    work_cpu_secs: Option<f64>,
 }
 
 impl<'a> Session<'a> {
@@ -150,40 +156,32 @@ impl<'a> Session<'a> {
         built: &Path,
         input: &'a Input,
         launcher: Option<parlab_mpi::launcher::Launcher>,
-    ) -> Result<Session<'a>, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("parlab-checker-")
-            .tempdir()
-            .map_err(|e| format!("cannot make a private folder for the run: {e}"))?;
-        let name = built.file_name().ok_or("cargo named a program without a file name")?;
-        let program = dir.path().join(name);
-        std::fs::copy(built, &program).map_err(|e| format!("cannot copy {}: {e}", built.display()))?;
-        let input_json = input.to_json().to_string();
-        std::fs::write(dir.path().join("input.json"), &input_json)
-            .map_err(|e| format!("cannot write the input: {e}"))?;
-        let run_as = RunAs::unprivileged_if_root();
-        if let Some(user) = &run_as {
-            user.give(dir.path()).map_err(|e| format!("cannot hand the run's folder to {}: {e}", user.name()))?;
-        }
+    ) -> Session<'a> {
         let mut limits = opts.limits.clone();
         if ex.input == crate::manifest::InputKind::ManyWaits {
-            limits.max_processes += input.tasks();
+            limits.extra_threads += input.tasks();
         }
-        // One rank per usable CPU, and two at least: ranks must be seen at work together.
-        let launch = launcher.map(|l| {
+        let launcher = launcher.map(|l| {
             let usable = parlab::Cpus::detect().usable;
-            (l.program.clone(), l.args(ranks_for(usable), usable, &program))
+            (l, crate::evidence::ranks_for(usable), usable)
         });
-        Ok(Session { ex, opts, input, input_json, dir, program, run_as, runs: 0, limits, launch })
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.dir.path().join(file)
+        Session {
+            ex,
+            opts,
+            input,
+            input_json: input.to_json().to_string(),
+            built: built.to_path_buf(),
+            run_as: RunAs::unprivileged_if_root(),
+            runs: 0,
+            limits,
+            launcher,
+            work_cpu_secs: None,
+        }
     }
 
     /// Runs the checker's sequential reference in a process of its own: its
     /// timing, and its answer (read from its stdout, never from a file).
-    fn baseline(&self) -> Result<(Timing, Value), Stop> {
+    fn baseline(&mut self) -> Result<(Timing, Value), Stop> {
         let me = std::env::current_exe().map_err(|e| Stop::failed(format!("cannot find the checker itself: {e}")))?;
         let cpu = parlab::CpuTime::now().children;
         let load = parlab::OtherLoad::start();
@@ -193,6 +191,7 @@ impl<'a> Session<'a> {
             .args(["baseline", &self.ex.name])
             .env(TIME_SCALE_ENV, self.opts.time_scale.to_string())
             .env_remove(TRACE_FILE_ENV)
+            .env_remove(WITNESS_ENV)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -214,124 +213,120 @@ impl<'a> Session<'a> {
         let last = answer.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
         let value = serde_json::from_str(last).map_err(|e| Stop::failed(format!("the baseline's answer: {e}")))?;
         let others_cpu_secs = load.and_then(|l| l.cpu_secs());
+        self.work_cpu_secs.get_or_insert(cpu_secs);
         Ok((Timing { wall_secs, cpu_secs, others_cpu_secs }, value))
     }
 
-    /// Runs the program once and grades that run in full.
     /// Runs the program once and grades that run in full. A run whose only
     /// problem is one that timing alone can cause (tasks that should have
     /// overlapped did not) is run again, twice at most: a correct program
-    /// fails only if every one of the three runs shows it.
+    /// fails only if every one of the three runs shows it, whatever the load.
     fn learner_run(&mut self, expected: &Value) -> Result<LearnerRun, Stop> {
+        let mut seen_in = Vec::new();
         let mut last = None;
         for _ in 0..NOISY_RETRIES + 1 {
             match self.one_run(expected) {
                 Ok(run) => return Ok(run),
-                Err(Judged::Noise(stop)) => last = Some(stop),
-                Err(Judged::Stop(stop)) => return Err(stop),
+                Err(Judged::Noise(stop)) => {
+                    seen_in.push(self.runs);
+                    last = Some(stop);
+                }
+                Err(Judged::Stop(stop)) => return Err(stop.in_runs(&[self.runs])),
             }
         }
-        Err(last.expect("at least one run"))
+        Err(last.expect("at least one run").in_runs(&seen_in))
     }
 
     fn one_run(&mut self, expected: &Value) -> Result<LearnerRun, Judged> {
         self.runs += 1;
-        let k = self.runs;
-        let (trace, answer) = (self.path("trace.jsonl"), self.path("answer.json"));
-        let _ = std::fs::remove_file(&trace);
-        let _ = std::fs::remove_file(&answer);
+        let cant = |what: &str, e: &dyn std::fmt::Display| Judged::Stop(Stop::failed(format!("cannot {what}: {e}")));
+        let dir = tempfile::Builder::new()
+            .prefix("parlab-checker-")
+            .tempdir()
+            .map_err(|e| cant("make a private folder for the run", &e))?;
+        let name = self.built.file_name().unwrap_or_else(|| "program".as_ref());
+        let program = dir.path().join(name);
+        std::fs::copy(&self.built, &program).map_err(|e| cant(&format!("copy {}", self.built.display()), &e))?;
+        let input = dir.path().join("input.json");
+        std::fs::write(&input, &self.input_json).map_err(|e| cant("write the input", &e))?;
+        if let Some(user) = &self.run_as {
+            user.give(dir.path()).map_err(|e| cant(&format!("hand the run's folder to {}", user.name()), &e))?;
+        }
+        let witness = Witness::start(dir.path(), self.opts.time_scale)
+            .map_err(|e| cant("listen for the workloads' reports", &e))?;
+        let answer = dir.path().join("answer.json");
         let envs: Vec<(&str, OsString)> = vec![
-            (INPUT_ENV, self.path("input.json").into()),
+            (INPUT_ENV, input.into()),
             (ANSWER_ENV, answer.clone().into()),
             (TIME_SCALE_ENV, self.opts.time_scale.to_string().into()),
-            (TRACE_FILE_ENV, trace.clone().into()),
+            (WITNESS_ENV, witness.path().into()),
         ];
-        let before_ns = parlab::now_ns();
-        let (program, args) = match &self.launch {
-            Some((launcher, args)) => (launcher.as_path(), args.as_slice()),
-            None => (self.program.as_path(), &[][..]),
+        let launch_args = self.launcher.as_ref().map(|(l, ranks, usable)| l.args(*ranks, *usable, &program));
+        let (program, args) = match (&self.launcher, &launch_args) {
+            (Some((l, ..)), Some(args)) => (l.program.as_path(), args.as_slice()),
+            _ => (program.as_path(), &[][..]),
         };
         let spec = sandbox::Spec {
             program,
             args,
             envs: &envs,
-            cwd: self.dir.path(),
+            cwd: dir.path(),
             limits: &self.limits,
             run_as: self.run_as.as_ref(),
             tag: &self.ex.name,
             watch: None,
         };
-        let outcome = sandbox::run(&spec)
-            .map_err(|e| Judged::Stop(Stop::failed(format!("could not start your program: {e}"))))?;
-        let after_ns = parlab::now_ns();
-        self.judge_run(&outcome, expected, (before_ns, after_ns), &trace, &answer).map_err(|j| match j {
-            Judged::Stop(s) => Judged::Stop(s.in_run(k)),
-            Judged::Noise(s) => Judged::Noise(s.in_run(k)),
-        })
+        let started = std::time::SystemTime::now();
+        let outcome = sandbox::run(&spec);
+        let calls = witness.finish();
+        let got = read_answer(&answer);
+        if let Some(user) = &self.run_as {
+            user.sweep_temporary_files(started, dir.path());
+        }
+        let outcome = outcome.map_err(|e| cant("start your program", &e))?;
+        self.judge_run(&outcome, calls, got, expected)
     }
 
     fn judge_run(
         &self,
         outcome: &RunOutcome,
+        calls: Result<Vec<crate::witness::Call>, String>,
+        got: Result<Option<Value>, String>,
         expected: &Value,
-        window_ns: (u64, u64),
-        trace: &Path,
-        answer: &Path,
     ) -> Result<LearnerRun, Judged> {
         let (ex, input) = (self.ex, self.input);
-        let got: Option<Value> = std::fs::read_to_string(answer).ok().and_then(|s| serde_json::from_str(&s).ok());
+        let got = got.map_err(Stop::failed)?;
         if let Some(why) = grade::not_done(got.as_ref()) {
             return Err(Stop::new(crate::verdict::Status::NotDone, why).into());
         }
-        grade::ending(outcome, &self.limits).map_err(|(status, why)| Stop::new(status, why))?;
+        let open = calls.as_ref().ok().and_then(|c| evidence::still_running(input, c));
+        grade::ending(outcome, &self.limits, open.as_deref()).map_err(|(status, why)| Stop::new(status, why))?;
+        let calls = calls.map_err(Stop::failed)?;
         let got = got.ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
-        // Workloads number their calls per process: number the spans by start instead.
-        let mut spans = read_trace_file(trace).unwrap_or_default();
-        spans.sort_by_key(|s| s.start_ns);
-        spans.iter_mut().enumerate().for_each(|(i, s)| s.index = i);
         let run = Run {
-            spans: &spans,
+            calls: &calls,
             main_pid: outcome.pid,
-            window_ns,
+            uid: self.run_as.as_ref().map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid),
             processes: &outcome.processes,
             time_scale: self.opts.time_scale,
+            work_cpu_secs: self.work_cpu_secs,
         };
-        evidence::integrity(input, &run).map_err(Stop::failed)?;
+        let spans = evidence::account(input, &run).map_err(Stop::failed)?;
         grade::answer(ex, input, &got, expected, &spans).map_err(Stop::failed)?;
-        if let Some(floor) = input.makespan_floor().filter(|_| ex.speedup == crate::manifest::SpeedupRule::Ideal)
-            && outcome.wall_secs < 0.98 * floor * self.opts.time_scale
-        {
-            return Err(Stop::failed(format!(
-                "your program finished in {}, but its sleeps take at least {} on {} workers: the tasks did not \
-                 sleep what they claim",
-                parlab::timeline::human(outcome.wall_secs),
-                parlab::timeline::human(floor * self.opts.time_scale),
-                input.workers().unwrap_or(1)
-            ))
-            .into());
-        }
         let cpus = parlab::Cpus::detect();
-        let (ev, problems) = evidence::shape(ex, input, &run, cpus.usable);
+        let (ev, problems) = evidence::shape(ex, input, &run, &spans, cpus.usable);
         let timing = Timing {
             wall_secs: outcome.wall_secs,
             cpu_secs: outcome.cpu_secs,
             others_cpu_secs: outcome.others_cpu_secs,
         };
         if let Some(first) = problems.first() {
-            let busy = timing.others_cpu_secs.map(|o| o / timing.wall_secs.max(1e-9));
-            let mut stop = match busy {
-                Some(b) if first.noise && b >= speed::BUSY_CPUS => Stop::inconclusive(format!(
-                    "{}; but other programs kept {b:.2} CPUs busy meanwhile, which alone can cause that: run the \
-                     checker again when the machine is quieter",
-                    first.reason
-                )),
-                _ => Stop::failed(first.reason.clone()),
-            };
+            let mut stop = Stop::failed(first.reason.clone());
             stop.reasons.extend(problems[1..].iter().map(|p| p.reason.clone()));
             return Err(if first.noise { Judged::Noise(stop) } else { Judged::Stop(stop) });
         }
-        // Tiny tasks are not traced (timing each would cost more than the
-        // task): an empty trace there says nothing, so the verdict shows none.
+        // Tiny tasks are not witnessed one by one (each call costs less than
+        // a report): the verdict shows no timeline for them.
         let traced = input.traced();
         let timeline = (traced && !spans.is_empty()).then(|| {
             let mut t = parlab::Trace::from_spans(format!("your run of {}", ex.name), spans.clone());
@@ -342,9 +337,33 @@ impl<'a> Session<'a> {
     }
 }
 
-/// How many ranks an MPI exercise runs on, with `usable` CPUs.
-pub fn ranks_for(usable: usize) -> usize {
-    usable.max(2)
+/// The most of an answer file the checker reads.
+const MAX_ANSWER: u64 = 1 << 20;
+
+/// Reads the answer the program left, as a hostile file: never following a
+/// link, never blocking (a FIFO), only a regular file, and only so much of it.
+fn read_answer(path: &Path) -> Result<Option<Value>, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened =
+        std::fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK).open(path);
+    let file = match opened {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) => return Err("the answer file your program left is a link, not a file: keep main() as it is".into()),
+    };
+    let meta = file.metadata().map_err(|e| format!("cannot read the answer file: {e}"))?;
+    if !meta.file_type().is_file() {
+        return Err(
+            "the answer file your program left is not a regular file (a FIFO or a device?): keep main() as it is"
+                .into(),
+        );
+    }
+    let mut text = String::new();
+    let read = file.take(MAX_ANSWER + 1).read_to_string(&mut text);
+    if read.is_err() || text.len() as u64 > MAX_ANSWER {
+        return Err(format!("the answer file your program left is not text of {MAX_ANSWER} bytes or less"));
+    }
+    Ok(serde_json::from_str(&text).ok())
 }
 
 fn status_line(opts: &Options, what: &str) {

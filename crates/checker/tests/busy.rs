@@ -6,26 +6,6 @@ mod common;
 
 use common::*;
 
-/// Another program that keeps one CPU busy (`yes > /dev/null`), ended on drop.
-struct Hog(std::process::Child);
-
-impl Hog {
-    fn start() -> Hog {
-        let child = std::process::Command::new("yes")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("yes (coreutils) keeps a CPU busy");
-        Hog(child)
-    }
-}
-
-impl Drop for Hog {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn correct_cpu_bound_solutions_never_fail_on_a_busy_machine() {
     let _turn = turn();

@@ -6,81 +6,38 @@ mod common;
 
 use common::*;
 
-/// Does the work in the first run only: a file in /tmp tells it the later
-/// runs apart, where it exits at once.
+/// Answers right in its first run only: a file in /tmp tells it a later
+/// run. Run by root, the checker runs it as `nobody` and removes what that
+/// user left in /tmp after each run, so every run is its first; run by
+/// anyone else, the later run is caught by its wrong answer.
 #[test]
-fn a_program_that_works_only_when_first_run_fails() {
+fn a_program_that_remembers_its_first_run() {
     let src = r#"
-use parlab::workloads::tiny;
-use parlab::{Cpus, ProcessPool};
-fn solve((start, end): (u64, u64)) -> parlab::Result<u64> {
-    let marker = std::env::temp_dir().join(format!("parlab-cheat-first-{start}"));
-    if marker.exists() {
-        std::process::exit(0);
-    }
+use parlab::Process;
+use parlab::workloads::task_with;
+fn solve((a, b): (f64, f64)) -> parlab::Result<(f64, f64)> {
+    let marker = std::env::temp_dir().join(format!("parlab-cheat-first-{a}-{b}"));
+    let later = marker.exists();
     let _ = std::fs::write(&marker, "seen");
-    let cpus = Cpus::detect().usable;
-    let pool = ProcessPool::new(cpus)?;
-    Ok(pool.map_chunked(tiny, start..end, 100_000)?.iter().sum())
+    let first = Process::start(move || task_with(a))?;
+    let second = Process::start(move || task_with(b))?;
+    let (x, y) = (first.join()?, second.join()?);
+    Ok(if later { (y, x) } else { (x, y) })
 }
-fn main() { parlab::exercise::run((10, 20), solve); }
+fn main() { parlab::exercise::run((1.0, 1.0), solve); }
 "#;
     remove_markers("parlab-cheat-first-");
-    expect_failure("cheat-first", "08_chunking", src, &[], "in run 2 of your program");
-    remove_markers("parlab-cheat-first-");
-}
-
-/// Answers right in every run, but after the first it takes a shortcut
-/// instead of calling the workload on every number.
-#[test]
-fn a_program_that_takes_a_shortcut_when_timed_fails() {
-    let src = r#"
-use parlab::workloads::tiny;
-fn solve((start, end): (u64, u64)) -> parlab::Result<u64> {
-    let marker = std::env::temp_dir().join(format!("parlab-cheat-shortcut-{start}"));
-    if marker.exists() {
-        // A sieve: the same answer for a sliver of the work.
-        let mut small = vec![true; 4000];
-        let primes: Vec<u64> = (2..4000u64).filter(|&p| {
-            if small[p as usize] { (p * p..4000).step_by(p as usize).for_each(|m| small[m as usize] = false); true } else { false }
-        }).collect();
-        let mut is = vec![true; (end - start) as usize];
-        for p in primes {
-            let first = (start.div_ceil(p) * p).max(p * p);
-            (first..end).step_by(p as usize).for_each(|m| is[(m - start) as usize] = false);
-        }
-        return Ok(is.iter().filter(|&&b| b).count() as u64);
+    if nix::unistd::geteuid().is_root() {
+        let _turn = turn();
+        let dir = exercises_with("cheat-first", &[("03_two_processes", src)]);
+        let (_, v) = verdict(&dir, "03", &[]);
+        assert!(v["verdict"] == "passed" || v["verdict"] == "inconclusive", "{v}");
+        let left = std::fs::read_dir(std::env::temp_dir()).unwrap().filter_map(Result::ok);
+        assert!(left.filter(|e| e.file_name().to_string_lossy().starts_with("parlab-cheat-first-")).count() == 0);
+    } else {
+        expect_failure("cheat-first", "03_two_processes", src, &[], "in run 2 of your program");
     }
-    let _ = std::fs::write(&marker, "seen");
-    Ok((start..end).map(tiny).sum())
-}
-fn main() { parlab::exercise::run((10, 20), solve); }
-"#;
-    remove_markers("parlab-cheat-shortcut-");
-    expect_failure("cheat-shortcut", "08_chunking", src, &[], "CPU-seconds where the work takes");
-    remove_markers("parlab-cheat-shortcut-");
-}
-
-/// Processes that are started, traced and joined, but count nothing: the
-/// threads' count is given twice.
-#[test]
-fn processes_that_only_pretend_to_count_fail() {
-    let src = r#"
-use parlab::{Process, workloads::count_primes};
-fn solve((start, end): (u64, u64)) -> parlab::Result<(u64, u64)> {
-    let mid = start + (end - start) / 2;
-    let counted = std::thread::scope(|s| {
-        let a = s.spawn(move || count_primes((start, mid)));
-        let b = s.spawn(move || count_primes((mid, end)));
-        a.join().unwrap() + b.join().unwrap()
-    });
-    let a = Process::start(move || count_primes((start, start)))?;
-    let b = Process::start(move || count_primes((end, end)))?;
-    Ok((counted, counted + a.join()? + b.join()?))
-}
-fn main() { parlab::exercise::run((0, 1000), solve); }
-"#;
-    expect_failure("cheat-pretend-processes", "10_shared_counter", src, &[], "CPU-seconds where the work takes");
+    remove_markers("parlab-cheat-first-");
 }
 
 fn remove_markers(prefix: &str) {
@@ -96,7 +53,9 @@ fn remove_markers(prefix: &str) {
 fn a_program_that_reads_the_files_around_it_finds_no_answer() {
     let src = r#"
 use std::path::{Path, PathBuf};
-fn solve(_: (u64, u64)) -> parlab::Result<u64> {
+fn solve((start, end): (u64, u64)) -> parlab::Result<u64> {
+    // The work is done (the checker sees it), but the answer comes from the files.
+    let _counted: u64 = (start..end).map(parlab::workloads::tiny).sum();
     let mut dirs: Vec<PathBuf> = vec![std::env::current_dir().unwrap(), std::env::temp_dir()];
     for var in ["PARLAB_ANSWER", "PARLAB_INPUT", "PARLAB_TRACE"] {
         if let Some(p) = std::env::var_os(var) {
@@ -141,35 +100,9 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
 "#;
-    expect_failure("cheat-short", "04_process_loop", src, &[], "but the input asks for");
+    expect_failure("cheat-short", "04_process_loop", src, &[], "which the input does not ask for");
 }
 
-/// Runs the tasks on threads, then rewrites the trace so that every task
-/// claims a process of its own.
-#[test]
-fn a_forged_trace_fails() {
-    let src = r#"
-use parlab::workloads::task_with;
-fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
-    let handles: Vec<_> = sleeps.iter().map(|&s| std::thread::spawn(move || task_with(s))).collect();
-    let results = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let path = std::path::PathBuf::from(std::env::var_os("PARLAB_TRACE").unwrap());
-    let spans = parlab::trace::read_trace_file(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    let me = std::process::id() as i32;
-    for (i, mut s) in spans.into_iter().enumerate() {
-        s.pid = me + 1000 + i as i32;
-        s.tid = s.pid;
-        parlab::trace::append_to_trace_file(&s);
-    }
-    Ok(results)
-}
-fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
-"#;
-    expect_failure("cheat-forged", "04_process_loop", src, &[], "the kernel shows no such process");
-}
-
-/// Results in completion order where input order is asked for.
 #[test]
 fn completion_order_where_input_order_is_asked_fails() {
     let src = r#"
@@ -229,5 +162,5 @@ fn main() { parlab::exercise::run((1.0, 1.0), solve); }
     assert_eq!(out.lines().count(), 1, "{out}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["verdict"], "failed");
-    assert!(deciding(&v).contains("the trace holds 0 task(s)"), "{}", reasons(&v));
+    assert!(deciding(&v).contains("never ran"), "{}", reasons(&v));
 }

@@ -43,7 +43,7 @@ fn every_rank_counting_the_whole_range_is_not_faster() {
          root.reduce_into(&mine, SystemOperation::max());\n    }\n",
     );
     let v = expect_failure("mpi-twice", "13_mpi_ranks", &src, &[], "the work was done more than once");
-    assert_eq!(v["evidence"]["processes"], 2, "{v}");
+    assert!(deciding(&v).contains("counted more than once by your ranks"), "{}", reasons(&v));
 }
 
 #[test]

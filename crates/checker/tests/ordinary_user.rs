@@ -34,21 +34,24 @@ fn an_ordinary_user_gets_the_same_verdicts() {
     let _turn = turn();
     sh(&format!("id -u {USER} >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin {USER}"));
 
-    let forged_pool = r#"
+    // Threads that report sleeps: the kernel names the program's own
+    // process as the sender of every report, whatever user it runs as.
+    let threads_for_a_pool = r#"
 use parlab::workloads::task_with;
 fn solve((_workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
     let handles: Vec<_> = sleeps.iter().map(|&s| std::thread::spawn(move || task_with(s))).collect();
-    let results = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let path = std::path::PathBuf::from(std::env::var_os("PARLAB_TRACE").unwrap());
-    let spans = parlab::trace::read_trace_file(&path).unwrap();
-    std::fs::remove_file(&path).unwrap();
-    let me = std::process::id() as i32;
-    for (i, mut s) in spans.into_iter().enumerate() {
-        s.pid = me + 1 + (i as i32 % 2);
-        s.tid = s.pid;
-        parlab::trace::append_to_trace_file(&s);
+    Ok(handles.into_iter().map(|h| h.join().unwrap()).collect())
+}
+fn main() { parlab::exercise::run((2, vec![1.0; 4]), solve); }
+"#;
+    // A fork bomb, stopped by RLIMIT_NPROC (no cgroup here): the reason names the cap.
+    let fork_bomb = r#"
+fn solve(_: (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
+    let mut children = Vec::new();
+    for _ in 0..10_000 {
+        children.push(parlab::Process::start(|| std::thread::sleep(std::time::Duration::from_secs(5)))?);
     }
-    Ok(results)
+    Ok(Vec::new())
 }
 fn main() { parlab::exercise::run((2, vec![1.0; 4]), solve); }
 "#;
@@ -70,7 +73,8 @@ fn main() { parlab::exercise::run((1.0, 1.0), solve); }
     let mut programs = vec![
         ("03_two_processes", writes_output),
         ("04_process_loop", &s4),
-        ("05_pool_map", forged_pool),
+        ("05_pool_map", threads_for_a_pool),
+        ("06_as_completed", fork_bomb),
         ("07_cpu_bound", &s7),
     ];
     // MPI ranks without a cgroup: found through the run's session, each a child of mpirun.
@@ -161,7 +165,12 @@ fn main() { parlab::exercise::run((1.0, 1.0), solve); }
     let (code, out) = as_user("05_pool_map");
     let v = parse(&out);
     assert_eq!((code, v["verdict"].as_str()), (1, Some("failed")), "{v}");
-    assert!(deciding(&v).contains("the kernel shows no such process"), "{}", reasons(&v));
+    assert!(deciding(&v).contains("every task ran in your program's own process"), "{}", reasons(&v));
+    let (code, out) = as_user("06_as_completed");
+    let v = parse(&out);
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("failed")), "{v}");
+    assert!(deciding(&v).contains("more than 64 processes at once"), "{}", reasons(&v));
+    assert!(deciding(&v).contains("RLIMIT_NPROC"), "{}", reasons(&v));
 
     let (code, out) = as_user("03_two_processes");
     assert_eq!(code, 1, "{out}");

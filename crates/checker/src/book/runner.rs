@@ -209,7 +209,8 @@ impl Runner {
             envs.push((parlab::workloads::TIME_SCALE_ENV, scale));
         }
         // Chapter 12 starts a thousand processes and ten thousand threads.
-        let limits = Limits { wall: Duration::from_secs(120), max_processes: 12_000, max_output: 1 << 20 };
+        let limits =
+            Limits { wall: Duration::from_secs(120), max_processes: 12_000, extra_threads: 0, max_output: 1 << 20 };
         let (out_tx, out_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let watch = Watch {
             output: Arc::new(move |bytes: &[u8]| {

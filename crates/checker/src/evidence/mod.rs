@@ -1,32 +1,43 @@
-//! What one run's trace shows, and whether it can be believed.
-//!
-//! The trace is written by the program under test, so it is evidence to be
-//! checked, not trusted: every span must lie inside the run, claim exactly
-//! the work the input asks for, last at least as long as that work takes, and
-//! name a process the kernel saw in the run at that time. Only then is it
-//! read for where and when the tasks ran.
+//! What one run's witnessed calls show: first whether every task the input
+//! asks for was done, once, where the program said (`account`), then where
+//! and when the tasks ran (`shape`). Every call was witnessed by the checker
+//! (see `crate::witness`): nothing here is the program's word.
+
+mod account;
+
+pub use account::account;
 
 use crate::inputs::Input;
 use crate::manifest::{Exercise, OverlapRule, SpeedupRule, WhereRule};
 use crate::sandbox::procs::ProcessLog;
 use crate::verdict::Evidence;
+use crate::witness::Call;
 use parlab::{Span, Trace};
 
-/// One run as the checker saw it, with the trace the program left.
+/// One run as the checker saw it.
 pub struct Run<'a> {
-    /// Spans ordered by start, numbered in that order.
-    pub spans: &'a [Span],
+    /// Every workload call, by start time.
+    pub calls: &'a [Call],
     pub main_pid: i32,
-    /// Before the program was started, and after every process of it ended.
-    pub window_ns: (u64, u64),
+    /// The user the program ran as.
+    pub uid: u32,
     pub processes: &'a ProcessLog,
     /// Real seconds per course second.
     pub time_scale: f64,
+    /// CPU-seconds the checker's own sequential run of the work used, if known.
+    pub work_cpu_secs: Option<f64>,
 }
 
-/// A problem the trace shows. `noise` marks what a busy machine alone can
-/// cause (tasks that should overlap did not), which is no failure when the
-/// CPUs were taken by others.
+impl Run<'_> {
+    /// The parent of `pid` when it reported (else when the process log first saw it).
+    fn parent_of(&self, pid: i32) -> Option<i32> {
+        self.calls.iter().find(|c| c.pid == pid).and_then(|c| c.parent).or_else(|| self.processes.parent_of(pid))
+    }
+}
+
+/// A problem the run shows. `noise` marks what a busy machine alone can
+/// cause (tasks that should overlap did not): such a run is run again, and
+/// fails only if every try shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub reason: String,
@@ -37,78 +48,12 @@ fn problem(reason: impl Into<String>) -> Problem {
     Problem { reason: reason.into(), noise: false }
 }
 
-/// Spans shorter than this are too short for the process samples (taken
-/// every 5 ms) to say anything about.
+/// Spans shorter than this are too short to say whether they overlapped.
 const CHECKABLE_NS: u64 = 3_000_000;
-
-/// Whether the trace can be believed: the first reason it cannot, if any.
-pub fn integrity(input: &Input, run: &Run) -> Result<(), String> {
-    let spans = run.spans;
-    if let Some(n) = input.traced_tasks()
-        && spans.len() != n
-    {
-        return Err(format!(
-            "the trace holds {} task(s) but the input has {n}: call the course workload once per input value, \
-             every time your program runs",
-            spans.len()
-        ));
-    }
-    let (from, to) = run.window_ns;
-    if let Some(s) = spans.iter().find(|s| s.start_ns < from || s.end_ns > to || s.end_ns < s.start_ns) {
-        return Err(format!(
-            "the trace holds a task (in process {}) outside the time your program ran: the trace was not written \
-             by the course workloads",
-            s.pid
-        ));
-    }
-    if let Some(expected) = input.sleeps() {
-        let mut claimed: Vec<f64> = spans.iter().map(|s| s.sleep.unwrap_or(f64::NAN)).collect();
-        let mut wanted = expected.clone();
-        claimed.sort_by(f64::total_cmp);
-        wanted.sort_by(f64::total_cmp);
-        if claimed.iter().zip(&wanted).any(|(c, w)| c.is_nan() || (c - w).abs() > 1e-9) {
-            return Err(format!(
-                "your tasks slept {} (course seconds) but the input asks for {}: call the workload once with each \
-                 input value, unchanged",
-                list(&claimed),
-                list(&wanted)
-            ));
-        }
-        let scale = run.time_scale;
-        if let Some(s) =
-            spans.iter().find(|s| (s.end_ns - s.start_ns) as f64 / 1e9 < s.sleep.unwrap_or(0.0) * scale - 1e-4)
-        {
-            return Err(format!(
-                "a task claims to have slept {} s ({:.1} ms here) but its span lasted {:.1} ms: the trace does not \
-                 match the work",
-                s.sleep.unwrap_or(0.0),
-                s.sleep.unwrap_or(0.0) * scale * 1e3,
-                s.secs() * 1e3
-            ));
-        }
-    }
-    for s in spans.iter().filter(|s| s.end_ns - s.start_ns >= CHECKABLE_NS) {
-        if run.processes.absent_during(s.pid, s.start_ns, s.end_ns).is_some() {
-            return Err(format!(
-                "the trace says process {} ran a task, but the kernel shows no such process in your program while \
-                 that task ran: the trace was not written by the course workloads",
-                s.pid
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn list(xs: &[f64]) -> String {
-    let shown: Vec<String> =
-        xs.iter().map(|x| if x.is_nan() { "?".into() } else { format!("{}", (x * 1000.0).round() / 1000.0) }).collect();
-    format!("[{}]", shown.join(", "))
-}
 
 /// What the trace shows, and what in it does not fit the exercise, the
 /// deciding problem first.
-pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Evidence, Vec<Problem>) {
-    let spans = run.spans;
+pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpus: usize) -> (Evidence, Vec<Problem>) {
     let main_pid = run.main_pid;
     let trace = Trace::from_spans("", spans.to_vec());
     let mut children = trace.pids();
@@ -148,12 +93,11 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
         ))),
         WhereRule::Pool => {
             let w = input.workers().unwrap_or(n);
-            if n > w && children.len() == n {
-                problems.push(problem("every task got a new process: a pool starts its workers once and reuses them"));
-            } else if children.len() > w {
+            if children.len() > w {
+                let each = if children.len() == n { " (each task in a process of its own)" } else { "" };
                 problems.push(problem(format!(
-                    "the tasks ran in {} processes, more than the {w} workers the input asks for: make the pool \
-                     with exactly that many",
+                    "the tasks ran in {} processes{each}, more than the {w} workers the input asks for: make the \
+                     pool with exactly that many; a pool starts its workers once and reuses them",
                     children.len()
                 )));
             } else if children.len() < w {
@@ -165,7 +109,7 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
             }
         }
         WhereRule::ThreadsAndProcesses => problems.extend(threads_and_processes(spans, main_pid, usable_cpus)),
-        WhereRule::Ranks => problems.extend(ranks(run, crate::verify::ranks_for(usable_cpus))),
+        WhereRule::Ranks => problems.extend(ranks(input, run, spans, ranks_for(usable_cpus))),
         _ => {}
     }
     let concurrency = ev.max_concurrency;
@@ -209,10 +153,12 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
         }
         (OverlapRule::All, _) if n >= 2 => {
             if concurrency < 2 {
+                let (what, them) = if in_main == n { ("thread", "threads") } else { ("process", "processes") };
                 problems.push(Problem {
-                    reason: "the tasks ran one at a time: each process was joined before the next one started \
-                             (start them all first, then join them)"
-                        .into(),
+                    reason: format!(
+                        "the tasks ran one at a time: each {what} was joined before the next one started (start \
+                         all the {them} first, then join them)"
+                    ),
                     noise: true,
                 });
             } else {
@@ -221,7 +167,8 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, usable_cpus: usize) -> (Ev
                 if alone > 0 {
                     problems.push(Problem {
                         reason: format!(
-                            "{alone} task(s) ran while no other task did: start every process before joining any"
+                            "{alone} task(s) ran while no other task did: start every {} before joining any",
+                            if in_main == n { "thread" } else { "process" }
                         ),
                         noise: true,
                     });
@@ -286,39 +233,50 @@ fn threads_and_processes(spans: &[Span], main_pid: i32, usable_cpus: usize) -> V
     problems
 }
 
-/// What does not fit "every one of `want` ranks counts its part, at the
+/// How many ranks an MPI exercise runs on, with `usable` CPUs: two at
+/// least, as ranks must be seen at work together.
+pub fn ranks_for(usable: usize) -> usize {
+    usable.max(2)
+}
+
+/// What does not fit "every one of `want` ranks counts its share, at the
 /// same time as the others". The ranks are the processes the launcher
 /// (`mpirun`, the program the checker started) started itself, as the
 /// kernel shows their parent: work in a process forked inside a rank is not
-/// work on a rank.
-fn ranks(run: &Run, want: usize) -> Vec<Problem> {
-    let launcher = run.main_pid;
+/// work on a rank (`account` refuses it).
+fn ranks(input: &Input, run: &Run, spans: &[Span], want: usize) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let is_rank = |pid: i32| run.processes.parent_of(pid) == Some(launcher);
-    if let Some(s) = run.spans.iter().find(|s| s.pid == launcher) {
-        problems.push(problem(format!(
-            "the trace says mpirun itself (process {}) counted: the trace was not written by the course workloads",
-            s.pid
-        )));
-    }
-    // A process too short-lived to be sampled has no known parent: its
-    // span is short too, and the CPU time the run used is judged anyway.
-    let forked = run.spans.iter().find(|s| run.processes.parent_of(s.pid).is_some_and(|p| p != launcher));
-    if let Some(s) = forked {
-        problems.push(problem(format!(
-            "process {} counted a part, but mpirun did not start it (a process started inside a rank): on MPI \
-             every rank counts its own part, in its own process",
-            s.pid
-        )));
-    }
-    let on_ranks: Vec<Span> = run.spans.iter().filter(|s| is_rank(s.pid)).cloned().collect();
-    let trace = Trace::from_spans("", on_ranks);
+    let trace = Trace::from_spans("", spans.to_vec());
     let counted = trace.pids().len();
     if counted < want {
         problems.push(problem(format!(
             "the count ran on {counted} of the {want} ranks: every rank must count its own part (take part \
              `rank` of `split_range(end - start, size)`)"
         )));
+    }
+    // Each rank's share: half of an even split at least.
+    let width = match input {
+        Input::Ranks(a, b) => (b - a) as f64,
+        _ => 0.0,
+    };
+    for pid in trace.pids() {
+        let mine: u64 = run
+            .calls
+            .iter()
+            .filter(|c| c.pid == pid)
+            .map(|c| match c.work {
+                crate::witness::Work::Count(a, b) => b.saturating_sub(a),
+                _ => 0,
+            })
+            .sum();
+        if counted >= 2 && (mine as f64) < width / (2.0 * counted as f64) {
+            problems.push(problem(format!(
+                "rank process {pid} counted {:.0}% of the range, where an even share is {:.0}%: give every rank \
+                 an equal part",
+                100.0 * mine as f64 / width.max(1.0),
+                100.0 / counted as f64
+            )));
+        }
     }
     let checkable = trace.spans.iter().any(|s| s.end_ns - s.start_ns >= CHECKABLE_NS);
     if problems.is_empty() && checkable && counted >= 2 && trace.max_concurrency() < 2 {
@@ -330,6 +288,28 @@ fn ranks(run: &Run, want: usize) -> Vec<Problem> {
         });
     }
     problems
+}
+
+/// Said of a run stopped at its time limit: the calls still running then,
+/// and how far a count reached beyond the input's range, if it did.
+pub fn still_running(input: &Input, calls: &[Call]) -> Option<String> {
+    let open: Vec<&Call> = calls.iter().filter(|c| c.end.is_none() && !c.died).collect();
+    let first = open.first()?;
+    let mut said = format!("when it was stopped, {} task(s) were still running, such as {}", open.len(), first.work);
+    let width = match input {
+        Input::Ranks(a, b) | Input::Counter(a, b) => Some((b - a) as f64),
+        _ => None,
+    };
+    let widest = open.iter().filter_map(|c| match c.work {
+        crate::witness::Work::Count(a, b) => Some(b.saturating_sub(a) as f64),
+        _ => None,
+    });
+    if let Some(w) = width
+        && let Some(most) = widest.max_by(f64::total_cmp).filter(|&m| m > 1.5 * w)
+    {
+        said.push_str(&format!(", a count of {:.0} times the input's range: count only the input's numbers", most / w));
+    }
+    Some(said)
 }
 
 /// The input values in the order their tasks ended, by the trace; `None`

@@ -28,7 +28,11 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub wall: Duration,
+    /// Processes at once: the kernel's count, sampled, for every user and root.
     pub max_processes: usize,
+    /// Threads allowed beyond `max_processes` in the kernel's cap, which
+    /// counts threads too (a hundred waits on a hundred threads).
+    pub extra_threads: usize,
     pub max_output: usize,
 }
 
@@ -160,7 +164,7 @@ pub fn stop_current_run() {
 pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     let limits = spec.limits;
     let uid = spec.run_as.map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid);
-    let cap = Arc::new(ProcessCap::new(limits.max_processes, spec.tag, uid));
+    let cap = Arc::new(ProcessCap::new(limits.max_processes + limits.extra_threads, spec.tag, uid));
     let mut cmd = Command::new(spec.program);
     cmd.args(spec.args)
         .envs(spec.envs.iter().map(|(k, v)| (k, v)))
@@ -263,9 +267,10 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
         if spec.watch.is_some_and(|w| w.stop.load(Ordering::SeqCst)) {
             break (Ending::Stopped, elapsed.as_secs_f64());
         }
-        // The kernel enforces a cgroup or rlimit cap; the samples are the
-        // fallback, and a fork bomb can outrun them.
-        if cap_ref.refused_forks() || (matches!(cap_ref, ProcessCap::None) && alive > limits.max_processes) {
+        // The kernel enforces a cgroup or rlimit cap on processes and threads
+        // together; the samples count processes alone, root's too (a fork
+        // bomb can outrun them, not the kernel's cap).
+        if cap_ref.refused_forks() || alive > limits.max_processes {
             break (Ending::ForkBomb, elapsed.as_secs_f64());
         }
         if elapsed > limits.wall {

@@ -66,12 +66,9 @@ pub fn group_members(group: i32) -> Vec<i32> {
     pids().into_iter().filter(|&p| stat(p).is_some_and(|s| s.pgrp == group)).collect()
 }
 
-/// The processes of a run, as seen at one moment: every process that was
-/// alive from `from_ns` to `to_ns` (monotonic clock) is in `pids`.
+/// The processes of a run, as seen at one moment.
 #[derive(Debug, Clone)]
 pub struct Sample {
-    pub from_ns: u64,
-    pub to_ns: u64,
     pub pids: Vec<i32>,
 }
 
@@ -104,7 +101,6 @@ impl ProcessLog {
 
     /// Takes one sample; returns how many processes the run has now.
     pub fn sample(&mut self) -> usize {
-        let from_ns = parlab::now_ns();
         let pids: Vec<i32> = match &mut self.source {
             Source::Cgroup(path) => std::fs::read_to_string(&*path)
                 .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
@@ -127,7 +123,7 @@ impl ProcessLog {
                 e.insert(s.ppid);
             }
         }
-        self.samples.push(Sample { from_ns, to_ns: parlab::now_ns(), pids });
+        self.samples.push(Sample { pids });
         n
     }
 
@@ -142,11 +138,5 @@ impl ProcessLog {
     /// The parent of `pid` when the log first saw it.
     pub fn parent_of(&self, pid: i32) -> Option<i32> {
         self.parents.get(&pid).copied()
-    }
-
-    /// A sample taken wholly inside `start_ns..end_ns` in which `pid` was
-    /// absent: proof that no such process of the run existed then.
-    pub fn absent_during(&self, pid: i32, start_ns: u64, end_ns: u64) -> Option<&Sample> {
-        self.samples.iter().find(|s| s.from_ns > start_ns && s.to_ns < end_ns && !s.pids.contains(&pid))
     }
 }

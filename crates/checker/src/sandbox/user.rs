@@ -42,6 +42,36 @@ impl RunAs {
         std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid))
     }
 
+    /// Removes what the user left in the folders any user may write to
+    /// (`/tmp`, `/var/tmp`, `/dev/shm`) since `since`, but `keep` (the run's
+    /// own folder): a run leaves nothing there for the next run to find.
+    /// Links are removed, never followed.
+    pub fn sweep_temporary_files(&self, since: std::time::SystemTime, keep: &Path) {
+        use std::os::unix::fs::MetadataExt;
+        let since = since.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64 - 1);
+        for root in ["/tmp", "/var/tmp", "/dev/shm"] {
+            let Ok(entries) = std::fs::read_dir(root) else { continue };
+            for entry in entries.filter_map(Result::ok) {
+                let Ok(meta) = entry.path().symlink_metadata() else { continue };
+                if meta.uid() != self.uid || meta.ctime() < since || entry.path() == keep {
+                    continue;
+                }
+                // Another checker's run under way keeps its folder (it holds a live socket).
+                let live = entry.file_name().to_string_lossy().starts_with("parlab-checker-")
+                    && std::fs::symlink_metadata(entry.path().join("witness.sock"))
+                        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()));
+                if live {
+                    continue;
+                }
+                let _ = if meta.is_dir() {
+                    std::fs::remove_dir_all(entry.path())
+                } else {
+                    std::fs::remove_file(entry.path())
+                };
+            }
+        }
+    }
+
     /// Becomes the user: runs in the child between `fork` and `exec`, so
     /// only async-signal-safe calls.
     pub fn enter(&self) -> std::io::Result<()> {

@@ -160,3 +160,23 @@ pub fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], 
     assert!(no_cgroup_left(), "{test}: the run's cgroup was left behind");
     v
 }
+
+/// Another program that keeps one CPU busy (`yes > /dev/null`), ended on drop.
+pub struct Hog(std::process::Child);
+
+impl Hog {
+    pub fn start() -> Hog {
+        let child = std::process::Command::new("yes")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("yes (coreutils) keeps a CPU busy");
+        Hog(child)
+    }
+}
+
+impl Drop for Hog {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
