@@ -113,7 +113,9 @@ where
         println!("input: {input:?}");
     }
     let started = Instant::now();
-    let answer = match solve_or_todo(solve, input) {
+    let solved = solve_or_todo(solve, input);
+    crate::witness::flush_tiny();
+    let answer = match solved {
         Ok(answer) => answer,
         Err(Unfinished::Todo { place, todo }) => {
             if let Some(path) = std::env::var_os(ANSWER_ENV).filter(|_| reports) {

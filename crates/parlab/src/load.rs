@@ -84,13 +84,14 @@ mod tests {
     fn a_busy_process_that_is_not_ours_counts_as_others() {
         // Another process spins while this one sleeps: its CPU is not ours
         // until we wait for it.
-        let mut spinner = std::process::Command::new("sh")
-            .args(["-c", "end=$(($(date +%s%N) + 300000000)); while [ $(date +%s%N) -lt $end ]; do :; done"])
-            .spawn()
-            .unwrap();
+        // `yes` spins in one process (a shell loop forks, and its children
+        // can end between two reads of the counters).
+        let mut spinner = std::process::Command::new("yes").stdout(std::process::Stdio::null()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
         let load = OtherLoad::start().expect("/proc/stat on Linux");
         std::thread::sleep(std::time::Duration::from_millis(250));
         let others = load.cpu_secs().unwrap();
+        spinner.kill().unwrap();
         spinner.wait().unwrap();
         assert!(others > 0.05, "others used {others} s");
     }

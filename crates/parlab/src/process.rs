@@ -67,6 +67,8 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             // SAFETY: `report_fd` is open in this child, inherited across fork.
             let mut out = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(report_fd) });
             let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
+            // The child ends without destructors: tiny calls are told now.
+            crate::witness::flush_tiny();
             let (code, value) = match value {
                 // A panic in the result's own serde code fails like a panic in `f`.
                 Ok(v) => match catch_unwind(AssertUnwindSafe(|| encode_result(&v))) {

@@ -324,6 +324,8 @@ fn run_chunk<A, R>(f: fn(A) -> R, chunk: Vec<A>, first: usize, spans: &Spans) ->
     let start_ns = now_ns();
     let results = catch_unwind(AssertUnwindSafe(|| chunk.into_iter().map(f).collect::<Vec<R>>()))
         .map_err(|p| Error::Panicked { message: panic_message(&*p) });
+    // The pool's threads outlive the task: its tiny calls are told now.
+    crate::witness::flush_tiny();
     let end_ns = now_ns();
     let tid = spans.tids.get(worker).map_or(0, |t| t.load(Ordering::Relaxed));
     let span = Span { index: first, pid: spans.pid, tid, worker, tasks, start_ns, end_ns, sleep: None };

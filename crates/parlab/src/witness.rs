@@ -66,9 +66,12 @@ pub(crate) fn begin(work: &str) -> Option<Open> {
 }
 
 /// Runs `f` on this thread's connection, made first if this thread (in this
-/// process) has none yet; a connection that fails is dropped.
+/// process) has none yet; a connection that fails is dropped. A thread whose
+/// connection is gone already (its last words, as it ends) uses one of its own.
 fn with_connection<T>(path: &std::ffi::OsStr, f: impl FnOnce(&OwnedFd) -> nix::Result<T>) -> nix::Result<T> {
-    CONNECTION.with(|cell| {
+    let mut f = Some(f);
+    let kept = CONNECTION.try_with(|cell| {
+        let f = f.take().expect("called once");
         let mut slot = cell.borrow_mut();
         let me = std::process::id();
         if slot.as_ref().is_none_or(|(pid, _)| *pid != me) {
@@ -84,7 +87,12 @@ fn with_connection<T>(path: &std::ffi::OsStr, f: impl FnOnce(&OwnedFd) -> nix::R
             *slot = None;
         }
         result
-    })
+    });
+    match (kept, f) {
+        (Ok(result), _) => result,
+        (Err(_), Some(f)) => f(&connect_to(path)?),
+        (Err(_), None) => Err(nix::errno::Errno::EINVAL),
+    }
 }
 
 fn connect_to(path: &std::ffi::OsStr) -> nix::Result<OwnedFd> {
@@ -108,42 +116,76 @@ impl Open {
 }
 
 /// How many `tiny` calls go in one report: a report costs about as much as
-/// a thousand calls, so they are told in batches (a thread's last, partial
-/// batch goes untold; the checker knows).
+/// a thousand calls, so they are told in batches, and what is left when a
+/// task, a thread or the program's `solve` ends.
 pub(crate) const TINY_BATCH: u32 = 65_536;
 
 thread_local! {
-    /// Tiny calls made on this thread since its last report.
+    /// Tiny calls made on this thread since its last report: a plain cell,
+    /// so that counting costs a tiny call next to nothing.
     static TINY_CALLS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Tells what is left when the thread ends; touched once per batch, so
+    /// that its destructor is registered.
+    static TELL_AT_EXIT: TellAtExit = const { TellAtExit };
+}
+
+/// Tells the checker, as its thread ends, the tiny calls not yet told.
+struct TellAtExit;
+
+impl Drop for TellAtExit {
+    fn drop(&mut self) {
+        report_tiny(TINY_CALLS.try_with(|calls| calls.replace(0)).unwrap_or(0));
+    }
 }
 
 /// Whether a checker watches: read once (0 not yet, 1 no, 2 yes), so that a
 /// tiny call pays one relaxed load when nobody does.
 static WATCHED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
-/// Counts one `tiny` call, reporting every [`TINY_BATCH`]th to the checker.
-#[inline]
-pub(crate) fn tally_tiny() {
+fn watched() -> bool {
     use std::sync::atomic::Ordering::Relaxed;
-    let watched = match WATCHED.load(Relaxed) {
+    match WATCHED.load(Relaxed) {
         0 => {
             let yes = std::env::var_os(WITNESS_ENV).is_some();
             WATCHED.store(if yes { 2 } else { 1 }, Relaxed);
             yes
         }
         w => w == 2,
-    };
-    if !watched {
+    }
+}
+
+/// Counts one `tiny` call, reporting every [`TINY_BATCH`]th to the checker.
+#[inline]
+pub(crate) fn tally_tiny() {
+    if !watched() {
         return;
     }
-    let full = TINY_CALLS.with(|calls| {
+    let n = TINY_CALLS.with(|calls| {
         let n = calls.get() + 1;
         calls.set(if n == TINY_BATCH { 0 } else { n });
-        n == TINY_BATCH
+        n
     });
-    if full {
+    if n == 1 {
+        TELL_AT_EXIT.with(|_| ());
+    } else if n == TINY_BATCH {
+        report_tiny(TINY_BATCH);
+    }
+}
+
+/// Tells the checker this thread's tiny calls not yet told: where a task
+/// ends in a process that ends without running destructors (a worker, a
+/// child), and at the end of `solve`.
+pub(crate) fn flush_tiny() {
+    if watched() {
+        let left = TINY_CALLS.try_with(|calls| calls.replace(0)).unwrap_or(0);
+        report_tiny(left);
+    }
+}
+
+fn report_tiny(calls: u32) {
+    if calls > 0 {
         // The checker reads this thread's CPU time as the batch's; its reply carries nothing.
-        let _ = begin(&format!("\"tiny\":{TINY_BATCH}"));
+        let _ = begin(&format!("\"tiny\":{calls}"));
     }
 }
 

@@ -56,8 +56,11 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
             .map_err(|p| panicked("decoding the task's argument", p))?
             .map_err(|e| TaskFailure::Codec(format!("the task's argument could not be decoded in the worker ({e})")))?;
         tasks = args.len();
-        let results: Vec<R> = catch_unwind(AssertUnwindSafe(|| args.into_iter().map(f).collect()))
-            .map_err(|p| TaskFailure::Panicked(panic_message(&*p)))?;
+        let results = catch_unwind(AssertUnwindSafe(|| args.into_iter().map(f).collect::<Vec<R>>()))
+            .map_err(|p| TaskFailure::Panicked(panic_message(&*p)));
+        // A worker is killed, not ended: its tiny calls are told after each chunk.
+        crate::witness::flush_tiny();
+        let results = results?;
         let bytes = catch_unwind(AssertUnwindSafe(|| wire::encode(&results)))
             .map_err(|p| panicked("encoding the task's result", p))?
             .map_err(|e| TaskFailure::Codec(format!("the task's result could not be encoded ({e})")))?;
