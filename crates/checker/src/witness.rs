@@ -94,6 +94,11 @@ pub struct Witness {
 /// program is flooding the checker (a hundred waits and more need a few hundred).
 const MAX_OPEN: usize = 2048;
 
+/// At most this many calls in one run: a hundred waits, or a batch of tiny
+/// calls per 65,536, come nowhere near it; a program that floods the checker
+/// with reports does.
+const MAX_CALLS: usize = 100_000;
+
 /// After the run has ended, how long a connection some surviving process
 /// still holds is waited for.
 const AFTER_THE_RUN: Duration = Duration::from_secs(2);
@@ -255,6 +260,11 @@ impl Loop {
     /// A call's start: checked, stamped, answered.
     fn begin(&mut self, i: usize, start: Message) -> Result<Step, String> {
         let start_ns = parlab::now_ns();
+        if self.calls.len() >= MAX_CALLS {
+            return Err(format!(
+                "your program sent the checker more than {MAX_CALLS} reports: call the workloads once per task"
+            ));
+        }
         let (pid, uid) = (start.pid, start.uid);
         let work = parse_work(&start.value)
             .ok_or_else(|| format!("process {pid} sent the checker a report the course workloads do not write"))?;

@@ -315,6 +315,35 @@ fn ex11_a_dropped_remainder_fails() {
     fails_on_a_busy_machine("h11-remainder", "11_histogram", &src, &[], "wrong answer");
 }
 
+/// 11: one set of atomic counts shared by every thread: right, and slower
+/// than one thread, and the reason says why (contention, not duplication).
+#[test]
+fn ex11_shared_atomic_counts_are_named_contention() {
+    let src = r#"
+use parlab::Cpus;
+use parlab::workloads::{BUCKETS, bucket};
+use std::sync::atomic::{AtomicU64, Ordering};
+fn solve((start, end): (u64, u64)) -> parlab::Result<Vec<u64>> {
+    let cpus = Cpus::detect().usable as u64;
+    let part = (end - start).div_ceil(cpus);
+    let counts: Vec<AtomicU64> = (0..BUCKETS).map(|_| AtomicU64::new(0)).collect();
+    std::thread::scope(|s| {
+        for k in 0..cpus {
+            let counts = &counts;
+            s.spawn(move || {
+                for n in start + k * part..(start + (k + 1) * part).min(end) {
+                    counts[bucket(n)].fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    Ok(counts.into_iter().map(AtomicU64::into_inner).collect())
+}
+fn main() { parlab::exercise::run((0, 1000), solve); }
+"#;
+    fails_on_a_busy_machine("h11-atomics", "11_histogram", src, &[], "waiting on each other");
+}
+
 /// 12: one process per wait, all alive at once: more than the cap of 64,
 /// as root too.
 #[test]

@@ -256,7 +256,9 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
 "#;
-    expect_failure("smallpool", "12_many_waits", src, &[], "not fast enough");
+    // The schedule the checker saw decides, whatever the load.
+    let _hog = Hog::start();
+    expect_failure("smallpool", "12_many_waits", src, &[], "at most 8 tasks ran at once");
 }
 
 #[test]

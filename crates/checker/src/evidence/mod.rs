@@ -180,6 +180,28 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
         }
         _ => {}
     }
+    // Sleeps need no CPU: with at most k of them in flight at once, no
+    // machine, busy or quiet, finishes them sooner than the longest, or
+    // their sum over k. Where even that misses the speed asked, the
+    // schedule the checker saw decides.
+    if ex.speedup == SpeedupRule::Ideal
+        && problems.is_empty()
+        && let (Some(sleeps), Some(ideal)) = (input.sleeps(), input.ideal_makespan())
+    {
+        let k = concurrency.max(1);
+        let longest = sleeps.iter().copied().fold(0.0, f64::max);
+        let floor = longest.max(sleeps.iter().sum::<f64>() / k as f64);
+        if floor > ideal / crate::speed::PASS_SHARE {
+            problems.push(Problem {
+                reason: format!(
+                    "at most {k} tasks ran at once: that way the sleeps take {floor:.1} course-seconds at least, \
+                     where {ideal:.1} is possible with every task in flight together: start every task before waiting \
+                     for any"
+                ),
+                noise: true,
+            });
+        }
+    }
     (ev, problems)
 }
 

@@ -153,6 +153,8 @@ pub fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], 
     let _turn = turn();
     let dir = exercises_with(test, &[(exercise, source)]);
     let (code, v) = verdict(&dir, exercise, extra);
+    // Shown with --nocapture: the verdicts of the wrong programs, for the record.
+    eprintln!("verdict of {test} ({exercise}): {} - {}", v["verdict"], deciding(&v));
     assert_eq!(v["verdict"], "failed", "{test}: {v}");
     assert_eq!(code, 1, "{test}: exit code");
     assert!(deciding(&v).contains(why), "{test}: expected '{why}' in the deciding reason of: {}", reasons(&v));
