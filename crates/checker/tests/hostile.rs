@@ -341,7 +341,18 @@ fn solve((start, end): (u64, u64)) -> parlab::Result<Vec<u64>> {
 }
 fn main() { parlab::exercise::run((0, 1000), solve); }
 "#;
-    fails_on_a_busy_machine("h11-atomics", "11_histogram", src, &[], "waiting on each other");
+    // Contention needs both CPUs: beside one busy CPU the threads take turns
+    // and barely contend, and the verdict is then "inconclusive" (too busy),
+    // never a pass.
+    let _turn = turn();
+    let dir = exercises_with("h11-atomics", &[("11_histogram", src)]);
+    let (_, v) = verdict(&dir, "11", &[]);
+    eprintln!("verdict of h11-atomics (11_histogram): {} - {}", v["verdict"], deciding(&v));
+    match v["verdict"].as_str() {
+        Some("failed") => assert!(deciding(&v).contains("waiting on each other"), "{}", reasons(&v)),
+        Some("inconclusive") => assert!(deciding(&v).contains("too busy"), "{}", reasons(&v)),
+        _ => panic!("shared atomic counts passed: {v}"),
+    }
 }
 
 /// 12: one process per wait, all alive at once: more than the cap of 64,
@@ -360,6 +371,39 @@ fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
     fails_on_a_busy_machine("h12-procs", "12_many_waits", src, &[], "more than 64 processes at once");
 }
 
+/// 12: a pool just large enough to reach the ideal schedule (longest first):
+/// the waits are not all in flight at once.
+#[test]
+fn ex12_a_pool_sized_to_the_ideal_fails() {
+    let src = r#"
+use parlab::workloads::task_with;
+use std::sync::atomic::{AtomicUsize, Ordering};
+fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
+    let mut order: Vec<usize> = (0..sleeps.len()).collect();
+    order.sort_by(|&a, &b| sleeps[b].total_cmp(&sleeps[a]));
+    let longest = sleeps.iter().copied().fold(0.0, f64::max);
+    let k = (sleeps.iter().sum::<f64>() / longest).ceil() as usize + 2;
+    let next = AtomicUsize::new(0);
+    let mut out = vec![0.0; sleeps.len()];
+    let done: Vec<Vec<(usize, f64)>> = std::thread::scope(|s| {
+        let lanes: Vec<_> = (0..k).map(|_| s.spawn(|| {
+            let mut mine = Vec::new();
+            loop {
+                let j = next.fetch_add(1, Ordering::Relaxed);
+                if j >= order.len() { break mine; }
+                mine.push((order[j], task_with(sleeps[order[j]])));
+            }
+        })).collect();
+        lanes.into_iter().map(|l| l.join().unwrap()).collect()
+    });
+    for (i, r) in done.into_iter().flatten() { out[i] = r; }
+    Ok(out)
+}
+fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
+"#;
+    fails_on_a_busy_machine("h12-pool", "12_many_waits", src, &[], "waits ran on");
+}
+
 /// 12: threads, each joined before the next starts: the reason says threads.
 #[test]
 fn ex12_threads_joined_one_at_a_time_are_named_threads() {
@@ -370,8 +414,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
 "#;
-    let v = fails_on_a_busy_machine("h12-serial", "12_many_waits", src, &[], "each thread was joined");
-    assert!(deciding(&v).starts_with("in each of runs 1, 2 and 3"), "{}", reasons(&v));
+    fails_on_a_busy_machine("h12-serial", "12_many_waits", src, &[], "each thread was joined");
 }
 
 /// Its own main leaves a FIFO where the answer goes: reading it would block.

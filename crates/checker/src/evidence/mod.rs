@@ -180,6 +180,18 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
         }
         _ => {}
     }
+    // A hundred waits and more: each on a thread (or process) of its own,
+    // all in flight together. A pool sized to just reach the ideal runs
+    // them on a few lanes; one thread keeping every wait is no wait at all.
+    if ex.input == crate::manifest::InputKind::ManyWaits && problems.is_empty() && (lanes as f64) < 0.9 * n as f64 {
+        problems.push(Problem {
+            reason: format!(
+                "your {n} waits ran on {lanes} threads: start one thread per wait (std::thread::scope), so that \
+                 every wait is in flight at once"
+            ),
+            noise: true,
+        });
+    }
     // Sleeps need no CPU: with at most k of them in flight at once, no
     // machine, busy or quiet, finishes them sooner than the longest, or
     // their sum over k. Where even that misses the speed asked, the

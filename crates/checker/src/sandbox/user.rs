@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+/// The folders any user may write to, on a Debian-like system.
+const WORLD_WRITABLE: [&str; 5] = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue"];
+
 /// An unprivileged user and group to run programs as.
 #[derive(Debug, Clone)]
 pub struct RunAs {
@@ -43,13 +46,13 @@ impl RunAs {
     }
 
     /// Removes what the user left in the folders any user may write to
-    /// (`/tmp`, `/var/tmp`, `/dev/shm`) since `since`, but `keep` (the run's
+    /// (`/tmp`, `/var/tmp`, `/dev/shm`, `/run/lock`, `/dev/mqueue`) since `since`, but `keep` (the run's
     /// own folder): a run leaves nothing there for the next run to find.
     /// Links are removed, never followed.
     pub fn sweep_temporary_files(&self, since: std::time::SystemTime, keep: &Path) {
         use std::os::unix::fs::MetadataExt;
         let since = since.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64 - 1);
-        for root in ["/tmp", "/var/tmp", "/dev/shm"] {
+        for root in WORLD_WRITABLE {
             let Ok(entries) = std::fs::read_dir(root) else { continue };
             for entry in entries.filter_map(Result::ok) {
                 let Ok(meta) = entry.path().symlink_metadata() else { continue };
