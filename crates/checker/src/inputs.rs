@@ -18,10 +18,14 @@ pub enum Input {
     /// Sleeps, one task each (one process each where processes are asked for).
     Sleeps(Vec<f64>),
     TwoSleeps(f64, f64),
-    /// Sleeps on a pool of `workers`.
+    /// Sleeps on a pool of `workers`. `lasts` is how long each task really
+    /// sleeps, which the checker says when the task starts: the sleeps
+    /// themselves, but for completion order a shuffle of them, so that the
+    /// order tasks finish in is seen, not worked out from the input.
     Pool {
         workers: usize,
         sleeps: Vec<f64>,
+        lasts: Vec<f64>,
     },
     /// Ranges whose primes are counted.
     Ranges(Vec<(u64, u64)>),
@@ -87,7 +91,11 @@ impl Input {
                     workers * rng.usize(2..=3)
                 };
                 let sleeps = distinct_sleeps(rng, n);
-                let input = Input::Pool { workers, sleeps };
+                let mut lasts = sleeps.clone();
+                if exercise.answer == AnswerRule::CompletionOrder {
+                    rng.shuffle(&mut lasts);
+                }
+                let input = Input::Pool { workers, sleeps, lasts };
                 if input.shows(exercise.answer) {
                     return input;
                 }
@@ -149,8 +157,10 @@ impl Input {
     /// order, from the sorted order too), each by a pair of tasks that end
     /// at least [`MARGIN`] apart, and no two tasks end at the same time.
     fn shows(&self, rule: AnswerRule) -> bool {
-        let (Some(sleeps), Some(workers)) = (self.sleeps(), self.workers()) else { return true };
-        let ends = finish_times(&sleeps, workers);
+        let (Some(sleeps), Some(lasts), Some(workers)) = (self.sleeps(), self.durations(), self.workers()) else {
+            return true;
+        };
+        let ends = finish_times(&lasts, workers);
         let mut sorted_ends = ends.clone();
         sorted_ends.sort_by(f64::total_cmp);
         let distinct = sorted_ends.windows(2).all(|w| w[1] - w[0] >= 0.1 - 1e-9);
@@ -160,7 +170,11 @@ impl Input {
                 // Sorted order: the task with the smaller sleep finishes later.
                 let against_sorted = (0..sleeps.len())
                     .any(|i| (0..sleeps.len()).any(|j| sleeps[i] < sleeps[j] && ends[i] - ends[j] >= MARGIN));
-                distinct && against_input && against_sorted
+                // Worked out from the input: a task predicted to end first ends later.
+                let predicted = finish_times(&sleeps, workers);
+                let against_prediction = (0..sleeps.len())
+                    .any(|i| (0..sleeps.len()).any(|j| predicted[i] < predicted[j] && ends[i] - ends[j] >= MARGIN));
+                distinct && against_input && against_sorted && against_prediction
             }
             _ => against_input,
         }
@@ -177,8 +191,8 @@ impl Input {
                 Input::TwoSleeps(a, b)
             }
             InputKind::Pool => {
-                let (workers, sleeps) = serde_json::from_value(v).map_err(bad)?;
-                Input::Pool { workers, sleeps }
+                let (workers, sleeps): (usize, Vec<f64>) = serde_json::from_value(v).map_err(bad)?;
+                Input::Pool { workers, lasts: sleeps.clone(), sleeps }
             }
             InputKind::Ranges => Input::Ranges(serde_json::from_value(v).map_err(bad)?),
             InputKind::Numbers => {
@@ -210,7 +224,7 @@ impl Input {
         match self {
             Input::Sleeps(s) => json!(s),
             Input::TwoSleeps(a, b) => json!([a, b]),
-            Input::Pool { workers, sleeps } => json!([workers, sleeps]),
+            Input::Pool { workers, sleeps, .. } => json!([workers, sleeps]),
             Input::Ranges(r) => json!(r),
             Input::Numbers(a, b) => json!([a, b]),
             Input::Fragile(v) => json!(v),
@@ -261,6 +275,20 @@ impl Input {
         }
     }
 
+    /// How long each task of a sleeping input really sleeps, in input order
+    /// (see [`Input::Pool`]).
+    pub fn durations(&self) -> Option<Vec<f64>> {
+        match self {
+            Input::Pool { lasts, .. } => Some(lasts.clone()),
+            _ => self.sleeps(),
+        }
+    }
+
+    /// Each sleep the program may ask for, with how long it really lasts.
+    pub fn lasting(&self) -> Vec<(f64, f64)> {
+        self.sleeps().unwrap_or_default().into_iter().zip(self.durations().unwrap_or_default()).collect()
+    }
+
     /// The workers a sleeping input may use: the pool's size, or one per task.
     pub fn workers(&self) -> Option<usize> {
         match self {
@@ -308,14 +336,14 @@ impl Input {
     /// Course seconds the sleeps take on the schedule a pool follows (tasks
     /// in input order, each to the first free worker).
     pub fn ideal_makespan(&self) -> Option<f64> {
-        let (sleeps, workers) = (self.sleeps()?, self.workers()?);
+        let (sleeps, workers) = (self.durations()?, self.workers()?);
         Some(finish_times(&sleeps, workers).into_iter().fold(0.0, f64::max))
     }
 
     /// Course seconds below which no schedule on the allowed workers can
     /// finish: the longest sleep, or the sum spread evenly over the workers.
     pub fn makespan_floor(&self) -> Option<f64> {
-        let (sleeps, workers) = (self.sleeps()?, self.workers()?);
+        let (sleeps, workers) = (self.durations()?, self.workers()?);
         let longest = sleeps.iter().copied().fold(0.0, f64::max);
         Some(longest.max(sleeps.iter().sum::<f64>() / workers.max(1) as f64))
     }
@@ -471,7 +499,7 @@ mod tests {
 
     #[test]
     fn makespan_of_a_pool() {
-        let pool = |workers, sleeps: &[f64]| Input::Pool { workers, sleeps: sleeps.to_vec() };
+        let pool = |workers, sleeps: &[f64]| Input::Pool { workers, sleeps: sleeps.to_vec(), lasts: sleeps.to_vec() };
         assert_eq!(pool(2, &[1.0; 10]).ideal_makespan(), Some(5.0));
         assert_eq!(pool(3, &[3.0, 1.0, 2.0]).ideal_makespan(), Some(3.0));
         assert_eq!(pool(2, &[1.0, 1.0, 2.0]).ideal_makespan(), Some(3.0));
@@ -485,7 +513,7 @@ mod tests {
         for ex in &manifest.exercises {
             for seed in 0..1000 {
                 let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
-                assert_eq!(Input::from_json(ex.input, &input.to_json()).unwrap(), input);
+                assert_eq!(Input::from_json(ex.input, &input.to_json()).unwrap().to_json(), input.to_json());
                 if let Input::Schedule { workers, sleeps } = &input {
                     for (rule, wrong) in common_mistakes(sleeps, *workers) {
                         assert!(wrong, "{} seed {seed}: {rule} would pass", ex.name);
@@ -494,8 +522,11 @@ mod tests {
                 if let Input::Histogram(a, b) = input {
                     assert!((2..=64).all(|k| (b - a) % k != 0), "{} seed {seed}: a split may drop nothing", ex.name);
                 }
-                let (Some(sleeps), Some(workers)) = (input.sleeps(), input.workers()) else { continue };
-                let ends = finish_times(&sleeps, workers);
+                let (Some(sleeps), Some(lasts), Some(workers)) = (input.sleeps(), input.durations(), input.workers())
+                else {
+                    continue;
+                };
+                let ends = finish_times(&lasts, workers);
                 let mut by_end: Vec<usize> = (0..sleeps.len()).collect();
                 by_end.sort_by(|&a, &b| ends[a].total_cmp(&ends[b]));
                 let completion: Vec<f64> = by_end.iter().map(|&i| sleeps[i]).collect();
@@ -506,6 +537,11 @@ mod tests {
                     AnswerRule::CompletionOrder => {
                         assert_ne!(completion, sleeps, "{} seed {seed}", ex.name);
                         assert_ne!(completion, sorted, "{} seed {seed}", ex.name);
+                        // Nor can it be worked out from the input.
+                        let predicted = finish_times(&sleeps, workers);
+                        let mut by_prediction: Vec<usize> = (0..sleeps.len()).collect();
+                        by_prediction.sort_by(|&a, &b| predicted[a].total_cmp(&predicted[b]));
+                        assert_ne!(by_end, by_prediction, "{} seed {seed}", ex.name);
                     }
                     _ => {}
                 }

@@ -259,7 +259,7 @@ impl<'a> Session<'a> {
         if let Some(user) = &self.run_as {
             user.give(dir.path()).map_err(|e| cant(&format!("hand the run's folder to {}", user.name()), &e))?;
         }
-        let witness = Witness::start(dir.path(), self.opts.time_scale)
+        let witness = Witness::start(dir.path(), self.opts.time_scale, self.input.lasting())
             .map_err(|e| cant("listen for the workloads' reports", &e))?;
         let answer = dir.path().join("answer.json");
         let envs: Vec<(&str, OsString)> = vec![

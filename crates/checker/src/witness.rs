@@ -106,8 +106,9 @@ const AFTER_THE_RUN: Duration = Duration::from_secs(2);
 impl Witness {
     /// Listens at `dir/witness.sock`, for programs run as any user (the
     /// kernel names each sender). `sleep_scale` is real seconds per course
-    /// second.
-    pub fn start(dir: &Path, sleep_scale: f64) -> std::io::Result<Witness> {
+    /// second; `lasting` says how long a sleep of each value really lasts
+    /// (course seconds; a value not listed lasts itself).
+    pub fn start(dir: &Path, sleep_scale: f64, lasting: Vec<(f64, f64)>) -> std::io::Result<Witness> {
         let path = dir.join("witness.sock");
         let listener =
             socket(AddressFamily::Unix, SockType::SeqPacket, SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK, None)?;
@@ -116,7 +117,7 @@ impl Witness {
         listen(&listener, Backlog::new(1024).map_err(std::io::Error::from)?)?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
-        let looper = std::thread::spawn(move || Loop::new(sleep_scale).run(&listener, &stopping));
+        let looper = std::thread::spawn(move || Loop::new(sleep_scale, lasting).run(&listener, &stopping));
         Ok(Witness { path, stop, looper: Some(looper) })
     }
 
@@ -166,6 +167,7 @@ struct Connection {
 /// The witness's state while the run goes on.
 struct Loop {
     scale: f64,
+    lasting: Vec<(f64, f64)>,
     conns: Vec<Connection>,
     calls: Vec<Call>,
     /// Calls whose connection closed before their end: did their process end too?
@@ -175,8 +177,8 @@ struct Loop {
 }
 
 impl Loop {
-    fn new(scale: f64) -> Loop {
-        Loop { scale, conns: Vec::new(), calls: Vec::new(), closing: Vec::new(), stats: Default::default() }
+    fn new(scale: f64, lasting: Vec<(f64, f64)>) -> Loop {
+        Loop { scale, lasting, conns: Vec::new(), calls: Vec::new(), closing: Vec::new(), stats: Default::default() }
     }
 
     fn run(mut self, listener: &OwnedFd, stop: &AtomicBool) -> Result<Vec<Call>, String> {
@@ -309,7 +311,10 @@ impl Loop {
             return Ok(Step::Waiting);
         }
         let sleep_ns = match work {
-            Work::Sleep(s) => (s.clamp(0.0, 3600.0) * self.scale * 1e9) as u64,
+            Work::Sleep(s) => {
+                let lasts = self.lasting.iter().find(|(v, _)| (v - s).abs() < 1e-9).map_or(s, |&(_, d)| d);
+                (lasts.clamp(0.0, 3600.0) * self.scale * 1e9) as u64
+            }
             Work::Fragile(x) if !parlab::workloads::crashes(x) => (0.1 * self.scale * 1e9) as u64,
             _ => 0,
         };
@@ -454,7 +459,7 @@ mod tests {
     #[test]
     fn calls_are_witnessed_with_the_kernels_pid_and_the_checkers_sleep() {
         let dir = tempfile::tempdir().unwrap();
-        let witness = Witness::start(dir.path(), 0.001).unwrap();
+        let witness = Witness::start(dir.path(), 0.001, vec![(2.0, 3.0)]).unwrap();
         // SAFETY: the only test in this binary that reads or writes the variable.
         unsafe { std::env::set_var(parlab::exercise::WITNESS_ENV, witness.path()) };
         let n = 200;
@@ -477,7 +482,8 @@ mod tests {
         assert!(calls.iter().all(|c| c.tid != me), "the thread is named, not the process");
         let sleep = calls.last().unwrap();
         assert_eq!(sleep.work, Work::Sleep(2.0));
-        assert!(sleep.end.as_ref().unwrap().at_ns - sleep.start_ns >= 2_000_000, "slept 2 ms (2 s at 0.001)");
+        // A sleep of 2 lasts 3 here: the checker says how long.
+        assert!(sleep.end.as_ref().unwrap().at_ns - sleep.start_ns >= 3_000_000, "slept 3 ms (3 s at 0.001)");
         assert_eq!(calls[0].work, Work::Count(0, 100));
         assert_eq!(calls[0].end.as_ref().unwrap().result, 25);
     }

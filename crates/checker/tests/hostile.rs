@@ -178,6 +178,32 @@ fn main() { parlab::exercise::run((2, vec![1.0; 4]), solve); }
     fails_on_a_busy_machine("h06-big", "06_as_completed", src, &[], "more than the");
 }
 
+/// 06: runs the tasks with `map` and hands in the completion order worked
+/// out on paper: the checker says how long each task really sleeps, so the
+/// order must be seen, not predicted.
+#[test]
+fn ex06_a_completion_order_worked_out_from_the_input_fails() {
+    let src = r#"
+use parlab::ProcessPool;
+use parlab::workloads::task_with;
+fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
+    let pool = ProcessPool::new(workers)?;
+    let _ = pool.map(task_with, sleeps.clone())?;
+    let mut free = vec![0.0f64; workers];
+    let mut ends: Vec<(f64, f64)> = Vec::new();
+    for &s in &sleeps {
+        let w = (0..workers).min_by(|&a, &b| free[a].total_cmp(&free[b])).unwrap();
+        free[w] += s;
+        ends.push((free[w], s));
+    }
+    ends.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(ends.into_iter().map(|(_, s)| s).collect())
+}
+fn main() { parlab::exercise::run((2, vec![1.0, 0.4, 0.8, 0.2, 0.6]), solve); }
+"#;
+    fails_on_a_busy_machine("h06-predicted", "06_as_completed", src, &[], "the order the input predicts");
+}
+
 /// 07: reports every range, with the right counts from a sieve, from two
 /// threads that do not count: the kernel's CPU time gives it away.
 #[test]

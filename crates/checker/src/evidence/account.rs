@@ -16,9 +16,7 @@ pub fn account(input: &Input, run: &Run) -> Result<Vec<Span>, String> {
         from_the_run(c, run)?;
     }
     match input {
-        Input::Sleeps(_) | Input::TwoSleeps(..) | Input::Pool { .. } => {
-            sleeps(&input.sleeps().unwrap_or_default(), run)?
-        }
+        Input::Sleeps(_) | Input::TwoSleeps(..) | Input::Pool { .. } => sleeps(&input.lasting(), run)?,
         Input::Fragile(values) => fragile(values, run)?,
         Input::Ranges(ranges) => counts(ranges, run)?,
         Input::Counter(a, b) => {
@@ -119,7 +117,8 @@ fn never_ended(c: &Call) -> String {
     format!("{} started in process {} but never ended: {how}", c.work, c.pid)
 }
 
-fn sleeps(want: &[f64], run: &Run) -> Result<(), String> {
+/// `want`: each sleep the input asks for, with how long it lasts.
+fn sleeps(want: &[(f64, f64)], run: &Run) -> Result<(), String> {
     let mut got = Vec::new();
     for c in run.calls {
         let Work::Sleep(s) = c.work else {
@@ -127,13 +126,14 @@ fn sleeps(want: &[f64], run: &Run) -> Result<(), String> {
         };
         let end = c.end.as_ref().ok_or_else(|| never_ended(c))?;
         let lasted = (end.at_ns - c.start_ns) as f64 / 1e9;
-        if lasted + 1e-6 < s * run.time_scale {
+        let lasts = want.iter().find(|(v, _)| (v - s).abs() < 1e-9).map_or(s, |&(_, d)| d);
+        if lasted + 1e-6 < lasts * run.time_scale {
             return Err(format!(
                 "{} ended after {:.1} ms, but its sleep lasts {:.1} ms here: the report was not written by the course \
                  workloads",
                 c.work,
                 lasted * 1e3,
-                s * run.time_scale * 1e3
+                lasts * run.time_scale * 1e3
             ));
         }
         if end.result.as_f64().is_none_or(|r| (r - s).abs() > 1e-9) {
@@ -144,7 +144,8 @@ fn sleeps(want: &[f64], run: &Run) -> Result<(), String> {
         }
         got.push(s);
     }
-    same_values(want, &got, |s| format!("task_with({s})"))
+    let values: Vec<f64> = want.iter().map(|&(v, _)| v).collect();
+    same_values(&values, &got, |s| format!("task_with({s})"))
 }
 
 /// Whether `got` holds each value of `want` as often as it does: the first

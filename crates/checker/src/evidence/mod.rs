@@ -198,7 +198,7 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
     // schedule the checker saw decides.
     if ex.speedup == SpeedupRule::Ideal
         && problems.is_empty()
-        && let (Some(sleeps), Some(ideal)) = (input.sleeps(), input.ideal_makespan())
+        && let (Some(sleeps), Some(ideal)) = (input.durations(), input.ideal_makespan())
     {
         let k = concurrency.max(1);
         let longest = sleeps.iter().copied().fold(0.0, f64::max);
