@@ -9,12 +9,6 @@ mod common;
 
 use common::*;
 
-/// `expect_failure` with one CPU kept busy by another program meanwhile.
-fn fails_on_a_busy_machine(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> serde_json::Value {
-    let _hog = Hog::start();
-    expect_failure(test, exercise, source, extra, why)
-}
-
 /// A client of the checker's socket written by hand (no parlab), to say
 /// whatever a program likes: the kernel still names the sender.
 const RAW_CLIENT: &str = r#"
@@ -86,7 +80,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<(Vec<f64>, f64)> {
 }
 fn main() { parlab::exercise::run(vec![1.0], solve); }
 "#;
-    fails_on_a_busy_machine("h01-sleep", "01_sequential", src, &[], "never ran");
+    expect_failure_when_busy("h01-sleep", "01_sequential", src, &[], "never ran");
 }
 
 /// 02: task i on worker i % workers, on the seed where it once passed.
@@ -101,7 +95,7 @@ fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<(f64, Vec<usize
 }
 fn main() { parlab::exercise::run((2, vec![1.0]), solve); }
 "#;
-    fails_on_a_busy_machine("h02-rr", "02_schedule", src, &["--seed", "4"], "the worker free first");
+    expect_failure_when_busy("h02-rr", "02_schedule", src, &["--seed", "4"], "the worker free first");
 }
 
 /// 03: speaks the checker's protocol itself, naming a thread it does not have.
@@ -121,7 +115,7 @@ fn solve((a, b): (f64, f64)) -> parlab::Result<(f64, f64)> {{
 fn main() {{ parlab::exercise::run((1.0, 1.0), solve); }}
 "#
     );
-    fails_on_a_busy_machine("h03-tid", "03_two_processes", &src, &[], "which is not one of its threads");
+    expect_failure_when_busy("h03-tid", "03_two_processes", &src, &[], "which is not one of its threads");
 }
 
 /// 04: threads, then a trace file rewritten so that every task claims a
@@ -147,7 +141,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
 "#;
-    fails_on_a_busy_machine("h04-forged", "04_process_loop", src, &[], "every task ran in your program's own process");
+    expect_failure_when_busy("h04-forged", "04_process_loop", src, &[], "every task ran in your program's own process");
 }
 
 /// 05: answers with the inputs after waiting as long as a pool would.
@@ -160,7 +154,7 @@ fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run((2, vec![1.0; 4]), solve); }
 "#;
-    fails_on_a_busy_machine("h05-wait", "05_pool_map", src, &[], "never ran");
+    expect_failure_when_busy("h05-wait", "05_pool_map", src, &[], "never ran");
 }
 
 /// 06: a pool twice the size asked for finishes sooner: the reason says so.
@@ -175,7 +169,7 @@ fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run((2, vec![1.0; 4]), solve); }
 "#;
-    fails_on_a_busy_machine("h06-big", "06_as_completed", src, &[], "more than the");
+    expect_failure_when_busy("h06-big", "06_as_completed", src, &[], "more than the");
 }
 
 /// 06: runs the tasks with `map` and hands in the completion order worked
@@ -201,7 +195,7 @@ fn solve((workers, sleeps): (usize, Vec<f64>)) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run((2, vec![1.0, 0.4, 0.8, 0.2, 0.6]), solve); }
 "#;
-    fails_on_a_busy_machine("h06-predicted", "06_as_completed", src, &[], "the order the input predicts");
+    expect_failure_when_busy("h06-predicted", "06_as_completed", src, &[], "the order the input predicts");
 }
 
 /// 07: reports every range, with the right counts from a sieve, from two
@@ -232,7 +226,7 @@ fn solve(ranges: Vec<(u64, u64)>) -> parlab::Result<u64> {{
 fn main() {{ parlab::exercise::run(parlab::workloads::split_range(2000, 4), solve); }}
 "#
     );
-    fails_on_a_busy_machine("h07-raw", "07_cpu_bound", &src, &[], "the counting was not done where it was reported");
+    expect_failure_when_busy("h07-raw", "07_cpu_bound", &src, &[], "the counting was not done where it was reported");
 }
 
 /// 08: threads spin for as long as the work would take while a sieve gives
@@ -257,7 +251,7 @@ fn solve((start, end): (u64, u64)) -> parlab::Result<u64> {{
 fn main() {{ parlab::exercise::run((10, 20), solve); }}
 "#
     );
-    fails_on_a_busy_machine("h08-spin", "08_chunking", &src, &[], "tiny ran 0 times");
+    expect_failure_when_busy("h08-spin", "08_chunking", &src, &[], "tiny ran 0 times");
 }
 
 /// 08: the work on most numbers, a sieve for the rest (a fifth less work,
@@ -278,7 +272,7 @@ fn solve((start, end): (u64, u64)) -> parlab::Result<u64> {{
 fn main() {{ parlab::exercise::run((10, 20), solve); }}
 "#
     );
-    fails_on_a_busy_machine("h08-fifth", "08_chunking", &src, &[], "call tiny on every number");
+    expect_failure_when_busy("h08-fifth", "08_chunking", &src, &[], "call tiny on every number");
 }
 
 /// 09: never starts the task that crashes, and reports it as crashed.
@@ -296,7 +290,7 @@ fn solve(values: Vec<u64>) -> parlab::Result<Vec<Option<u64>>> {
 }
 fn main() { parlab::exercise::run(vec![1, 2, 3], solve); }
 "#;
-    fails_on_a_busy_machine("h09-skip", "09_failures", src, &[], "the one that crashes; a task that never starts");
+    expect_failure_when_busy("h09-skip", "09_failures", src, &[], "the one that crashes; a task that never starts");
 }
 
 /// 10: the processes count before the threads (the book says the order is checked).
@@ -307,7 +301,7 @@ fn ex10_processes_before_threads_fail() {
     let processes = src.find("    let mut children = Vec::new();").expect("the solution changed: update this test");
     let sent = src.find("    Ok((shared.into_inner(), sent_back))").expect("the solution changed: update this test");
     let src = format!("{}{}{}{}", &src[..threads], &src[processes..sent], &src[threads..processes], &src[sent..]);
-    fails_on_a_busy_machine("h10-order", "10_shared_counter", &src, &[], "your processes counted before your threads");
+    expect_failure_when_busy("h10-order", "10_shared_counter", &src, &[], "your processes counted before your threads");
 }
 
 /// 10: processes that are started and joined but count nothing, the
@@ -329,7 +323,7 @@ fn solve((start, end): (u64, u64)) -> parlab::Result<(u64, u64)> {
 }
 fn main() { parlab::exercise::run((0, 1000), solve); }
 "#;
-    fails_on_a_busy_machine("h10-pretend", "10_shared_counter", src, &[], "never counted by your processes");
+    expect_failure_when_busy("h10-pretend", "10_shared_counter", src, &[], "never counted by your processes");
 }
 
 /// 11: a split that drops the remainder (`len / cpus * i`).
@@ -338,7 +332,7 @@ fn ex11_a_dropped_remainder_fails() {
     let src = solution("11_histogram")
         .replace("let part = (end - start).div_ceil(cpus);", "let part = (end - start) / cpus;");
     assert!(src.contains("/ cpus;"), "the solution changed: update this test");
-    fails_on_a_busy_machine("h11-remainder", "11_histogram", &src, &[], "wrong answer");
+    expect_failure_when_busy("h11-remainder", "11_histogram", &src, &[], "wrong answer");
 }
 
 /// 11: one set of atomic counts shared by every thread: right, and slower
@@ -394,7 +388,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
 "#;
-    fails_on_a_busy_machine("h12-procs", "12_many_waits", src, &[], "more than 64 processes at once");
+    expect_failure_when_busy("h12-procs", "12_many_waits", src, &[], "more than 64 processes at once");
 }
 
 /// 12: a pool just large enough to reach the ideal schedule (longest first):
@@ -427,7 +421,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
 "#;
-    fails_on_a_busy_machine("h12-pool", "12_many_waits", src, &[], "waits ran on");
+    expect_failure_when_busy("h12-pool", "12_many_waits", src, &[], "waits ran on");
 }
 
 /// 12: threads, each joined before the next starts: the reason says threads.
@@ -440,7 +434,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
 }
 fn main() { parlab::exercise::run(vec![0.2; 100], solve); }
 "#;
-    fails_on_a_busy_machine("h12-serial", "12_many_waits", src, &[], "each thread was joined");
+    expect_failure_when_busy("h12-serial", "12_many_waits", src, &[], "each thread was joined");
 }
 
 /// Its own main leaves a FIFO where the answer goes: reading it would block.
@@ -454,7 +448,7 @@ fn main() {
     unsafe { mkfifo(path.as_ptr(), 0o666) };
 }
 "#;
-    fails_on_a_busy_machine("h-fifo", "02_schedule", src, &[], "not a regular file");
+    expect_failure_when_busy("h-fifo", "02_schedule", src, &[], "not a regular file");
 }
 
 /// Its own main links the answer to an endless device.
@@ -465,7 +459,7 @@ fn main() {
     let _ = std::os::unix::fs::symlink("/dev/zero", std::env::var("PARLAB_ANSWER").unwrap_or_default());
 }
 "#;
-    fails_on_a_busy_machine("h-link", "02_schedule", src, &[], "is a link");
+    expect_failure_when_busy("h-link", "02_schedule", src, &[], "is a link");
 }
 
 /// A progress file forged to say every exercise passed: the classroom's

@@ -6,13 +6,6 @@ mod common;
 
 use common::*;
 
-/// `expect_failure` with one CPU kept busy by another program meanwhile:
-/// what the checker witnessed decides under any load.
-fn busy_failure(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> serde_json::Value {
-    let _hog = Hog::start();
-    expect_failure(test, exercise, source, extra, why)
-}
-
 /// The solution with its counting part replaced by `body`.
 fn with_body(body: &str) -> String {
     let src = solution("13_mpi_ranks");
@@ -49,7 +42,7 @@ fn every_rank_counting_the_whole_range_is_not_faster() {
          if rank == 0 {\n        root.reduce_into_root(&mine, &mut total, SystemOperation::max());\n    } else {\n        \
          root.reduce_into(&mine, SystemOperation::max());\n    }\n",
     );
-    let v = busy_failure("mpi-twice", "13_mpi_ranks", &src, &[], "the work was done more than once");
+    let v = expect_failure_when_busy("mpi-twice", "13_mpi_ranks", &src, &[], "the work was done more than once");
     assert!(deciding(&v).contains("counted more than once by your ranks"), "{}", reasons(&v));
 }
 
@@ -62,7 +55,7 @@ fn rank_zero_counting_alone_fails_naming_the_idle_ranks() {
         "    let _ = (&root, size, split_range(1, 1));\n    let total = if rank == 0 { count_primes((start, end)) } else \
          { 0 };\n    let _ = SystemOperation::sum();\n",
     );
-    busy_failure("mpi-alone", "13_mpi_ranks", &src, &[], "the count ran on 1 of the 2 ranks");
+    expect_failure_when_busy("mpi-alone", "13_mpi_ranks", &src, &[], "the count ran on 1 of the 2 ranks");
 }
 
 #[test]
@@ -87,5 +80,5 @@ fn a_process_started_inside_a_rank_is_not_a_rank() {
          part.split(' ').map(|x| x.parse().unwrap()).collect();\n        println!(\"{}\", count_primes((v[0], \
          v[1])));\n        return;\n    }\n",
     );
-    busy_failure("mpi-child", "13_mpi_ranks", &src, &[], "mpirun did not start it");
+    expect_failure_when_busy("mpi-child", "13_mpi_ranks", &src, &[], "mpirun did not start it");
 }

@@ -151,6 +151,18 @@ pub fn no_cgroup_left() -> bool {
 /// Verifies `source` as `exercise` and expects it to fail, deciding with `why`.
 pub fn expect_failure(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> Value {
     let _turn = turn();
+    failure_in_turn(test, exercise, source, extra, why)
+}
+
+/// `expect_failure` with one CPU kept busy by another program meanwhile
+/// (started once this test's turn has come, so that waiting tests keep none).
+pub fn expect_failure_when_busy(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> Value {
+    let _turn = turn();
+    let _hog = Hog::start();
+    failure_in_turn(test, exercise, source, extra, why)
+}
+
+fn failure_in_turn(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> Value {
     let dir = exercises_with(test, &[(exercise, source)]);
     let (code, v) = verdict(&dir, exercise, extra);
     // Shown with --nocapture: the verdicts of the wrong programs, for the record.
