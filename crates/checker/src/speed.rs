@@ -174,13 +174,26 @@ pub fn busy(m: &Measurements, rule: SpeedupRule) -> Option<String> {
 /// busy.
 pub fn judge(e: &Expectation, m: &Measurements) -> Result<String, Stop> {
     let (speedup, required) = (m.speedup, e.required);
-    let less_work = m.learner_cpu_secs < 0.6 * m.baseline_cpu_secs;
+    let less_work = m.learner_cpu_secs < 0.8 * m.baseline_cpu_secs;
     let cpu_bound = matches!(e.rule, SpeedupRule::Cpus | SpeedupRule::BeatsSequential);
     if cpu_bound && less_work {
         return Err(Stop::failed(format!(
             "your program used {:.2} CPU-seconds where the work takes {:.2} (the checker's sequential run): call \
              the course workload on every input value, not a shortcut",
             m.learner_cpu_secs, m.baseline_cpu_secs
+        )));
+    }
+    // The kernel's count again: witnessed work on c CPUs is at most about c
+    // times faster than on the one CPU the baseline had. Faster than that,
+    // the program did less work than the baseline. (Where parts are not
+    // witnessed, less work gives a wrong answer, and the baseline's own code
+    // may run a little slower than a learner's loop.)
+    let baseline_cpus = m.baseline_cpu_secs / m.baseline_secs.max(1e-9);
+    if cpu_bound && e.witnessed && speedup > 1.25 * m.learner_cpus_used / baseline_cpus.max(0.05) {
+        return Err(Stop::failed(format!(
+            "your program was {speedup:.2}x faster than the checker's sequential run while using {:.2} CPUs on \
+             average: more speed than its CPUs can give, so it did less work than the input asks for",
+            m.learner_cpus_used
         )));
     }
     if speedup >= required && speedup <= e.ceiling {

@@ -229,6 +229,26 @@ fn main() {{ parlab::exercise::run(parlab::workloads::split_range(2000, 4), solv
     expect_failure_when_busy("h07-raw", "07_cpu_bound", &src, &[], "the counting was not done where it was reported");
 }
 
+/// 07: one thread counts all but the smallest range while a second counts
+/// that one beside it: two lanes, two at once, and a sequential program.
+/// (Written by a red team; once "inconclusive" on a busy machine.)
+#[test]
+fn ex07_sequential_with_a_token_overlap_fails() {
+    let src = include_str!("programs/ex07_sequential_with_a_token_overlap.rs");
+    expect_failure_when_busy("h07-token", "07_cpu_bound", src, &[], "at a time on average");
+}
+
+/// 07: answers from a sieve, the protocol spoken by hand, both reporting
+/// threads pinned to one CPU, each burning two thirds of the work's CPU time.
+/// (Written by a red team; it once passed at 1.57x on 0.98 CPUs.)
+#[test]
+fn ex07_one_cpu_and_a_third_less_work_fails() {
+    let src = include_str!("programs/ex07_one_cpu_and_a_third_less_work.rs");
+    let v = expect_failure_when_busy("h07-onecpu", "07_cpu_bound", src, &[], "");
+    let why = deciding(&v);
+    assert!(why.contains("at a time on average") || why.contains("CPU-seconds") || why.contains("less work"), "{why}");
+}
+
 /// 08: threads spin for as long as the work would take while a sieve gives
 /// the answer: CPU time alone no longer passes for the work.
 #[test]

@@ -135,6 +135,8 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
                     ),
                     noise: true,
                 });
+            } else if let Some(why) = too_few_at_once(&trace, want) {
+                problems.push(Problem { reason: why, noise: true });
             }
         }
         (OverlapRule::All, _) if ex.where_ == WhereRule::Pool => {
@@ -267,6 +269,21 @@ fn threads_and_processes(spans: &[Span], main_pid: i32, usable_cpus: usize) -> V
     problems
 }
 
+/// Whether the witnessed tasks kept `want` lanes busy on average (task
+/// time over wall time, from the first start to the last end): a span lasts
+/// as long as its task is under way, CPU or not, so a busy machine does not
+/// lower this; a count done mostly on one lane, with a token task beside it,
+/// does. The reason, if not.
+fn too_few_at_once(trace: &Trace, want: usize) -> Option<String> {
+    let at_once = trace.summary().parallelism;
+    (want >= 2 && at_once < 0.7 * want as f64).then(|| {
+        format!(
+            "your tasks ran {at_once:.2} at a time on average, where {want} CPUs are usable: give every worker its \
+             share, started together"
+        )
+    })
+}
+
 /// How many ranks an MPI exercise runs on, with `usable` CPUs: two at
 /// least, as ranks must be seen at work together.
 pub fn ranks_for(usable: usize) -> usize {
@@ -320,6 +337,11 @@ fn ranks(input: &Input, run: &Run, spans: &[Span], want: usize) -> Vec<Problem> 
                 .into(),
             noise: true,
         });
+    } else if problems.is_empty()
+        && checkable
+        && let Some(why) = too_few_at_once(&trace, counted)
+    {
+        problems.push(Problem { reason: why, noise: true });
     }
     problems
 }
