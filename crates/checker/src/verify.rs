@@ -328,10 +328,22 @@ impl<'a> Session<'a> {
             others_cpu_secs: outcome.others_cpu_secs,
         };
         if let Some(first) = problems.first() {
-            let mut stop = Stop::failed(first.reason.clone());
+            let others = timing.others_cpu_secs.map(|o| o / timing.wall_secs.max(1e-9));
+            let busy = others.is_some_and(|o| o >= speed::BUSY_CPUS);
+            let mut stop = match others {
+                Some(o) if first.load && busy => Stop::inconclusive(format!(
+                    "{}; but other programs kept {o:.2} CPUs busy meanwhile, which slows a pool's hand-over alone: \
+                     run the checker again when the machine is quieter",
+                    first.reason
+                )),
+                _ => Stop::failed(first.reason.clone()),
+            };
             stop.reasons.extend(problems[1..].iter().map(|p| p.reason.clone()));
-            let busy = timing.others_cpu_secs.is_some_and(|o| o / timing.wall_secs.max(1e-9) >= speed::BUSY_CPUS);
-            return Err(if first.noise { Judged::Noise(stop, busy) } else { Judged::Stop(stop) });
+            return Err(match (first.noise, first.load && busy) {
+                (_, true) => Judged::Stop(stop),
+                (true, false) => Judged::Noise(stop, busy),
+                (false, false) => Judged::Stop(stop),
+            });
         }
         // Tiny tasks are not witnessed one by one (each call costs less than
         // a report): the verdict shows no timeline for them.

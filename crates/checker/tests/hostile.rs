@@ -231,11 +231,18 @@ fn main() {{ parlab::exercise::run(parlab::workloads::split_range(2000, 4), solv
 
 /// 07: one thread counts all but the smallest range while a second counts
 /// that one beside it: two lanes, two at once, and a sequential program.
-/// (Written by a red team; once "inconclusive" on a busy machine.)
+/// (Written by a red team.) On a quiet machine it fails; beside a busy CPU,
+/// where a pool's hand-over slows too, it is at most inconclusive.
 #[test]
 fn ex07_sequential_with_a_token_overlap_fails() {
     let src = include_str!("programs/ex07_sequential_with_a_token_overlap.rs");
-    expect_failure_when_busy("h07-token", "07_cpu_bound", src, &[], "at a time on average");
+    let _turn = turn();
+    let dir = exercises_with("h07-token", &[("07_cpu_bound", src)]);
+    let (_, v) = verdict(&dir, "07", &[]);
+    eprintln!("verdict of h07-token (07_cpu_bound): {} - {}", v["verdict"], deciding(&v));
+    assert!(v["verdict"] == "failed" || v["verdict"] == "inconclusive", "{v}");
+    assert!(deciding(&v).contains("at a time on average") || deciding(&v).contains("busy"), "{}", reasons(&v));
+    assert!(no_learner_process());
 }
 
 /// 07: answers from a sieve, the protocol spoken by hand, both reporting

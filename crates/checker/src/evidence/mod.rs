@@ -35,17 +35,23 @@ impl Run<'_> {
     }
 }
 
-/// A problem the run shows. `noise` marks what a busy machine alone can
-/// cause (tasks that should overlap did not): such a run is run again, and
-/// fails only if every try shows it.
+/// A problem the run shows. `noise` marks what timing could cause (tasks
+/// that should overlap did not): on a busy machine such a run is taken
+/// again. `load` marks what a busy machine does cause (CPU-starved workers
+/// hand tasks over slowly): on a busy machine it is inconclusive.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub reason: String,
     pub noise: bool,
+    pub load: bool,
 }
 
 fn problem(reason: impl Into<String>) -> Problem {
-    Problem { reason: reason.into(), noise: false }
+    Problem { reason: reason.into(), noise: false, load: false }
+}
+
+fn retried(reason: impl Into<String>) -> Problem {
+    Problem { reason: reason.into(), noise: true, load: false }
 }
 
 /// Spans shorter than this are too short to say whether they overlapped.
@@ -128,15 +134,12 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
                     "the tasks ran on {lanes} lanes but {usable_cpus} CPUs are usable: use one worker per usable CPU"
                 )));
             } else if concurrency < 2 {
-                problems.push(Problem {
-                    reason: format!(
-                        "the tasks ran on {lanes} lanes but never two at the same time: start them all before \
-                         waiting for any"
-                    ),
-                    noise: true,
-                });
+                problems.push(retried(format!(
+                    "the tasks ran on {lanes} lanes but never two at the same time: start them all before waiting \
+                     for any"
+                )));
             } else if let Some(why) = too_few_at_once(&trace, want) {
-                problems.push(Problem { reason: why, noise: true });
+                problems.push(Problem { reason: why, noise: true, load: true });
             }
         }
         (OverlapRule::All, _) if ex.where_ == WhereRule::Pool => {
@@ -150,30 +153,24 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
                          before waiting for any result"
                     )
                 };
-                problems.push(Problem { reason, noise: true });
+                problems.push(retried(reason));
             }
         }
         (OverlapRule::All, _) if n >= 2 => {
             if concurrency < 2 {
                 let (what, them) = if in_main == n { ("thread", "threads") } else { ("process", "processes") };
-                problems.push(Problem {
-                    reason: format!(
-                        "the tasks ran one at a time: each {what} was joined before the next one started (start \
-                         all the {them} first, then join them)"
-                    ),
-                    noise: true,
-                });
+                problems.push(retried(format!(
+                    "the tasks ran one at a time: each {what} was joined before the next one started (start all \
+                     the {them} first, then join them)"
+                )));
             } else {
                 let alone = spans.iter().filter(|s| !spans.iter().any(|o| !std::ptr::eq(*s, o) && s.overlaps(o)));
                 let alone = alone.count();
                 if alone > 0 {
-                    problems.push(Problem {
-                        reason: format!(
-                            "{alone} task(s) ran while no other task did: start every {} before joining any",
-                            if in_main == n { "thread" } else { "process" }
-                        ),
-                        noise: true,
-                    });
+                    problems.push(retried(format!(
+                        "{alone} task(s) ran while no other task did: start every {} before joining any",
+                        if in_main == n { "thread" } else { "process" }
+                    )));
                 }
             }
         }
@@ -186,13 +183,10 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
     // all in flight together. A pool sized to just reach the ideal runs
     // them on a few lanes; one thread keeping every wait is no wait at all.
     if ex.input == crate::manifest::InputKind::ManyWaits && problems.is_empty() && (lanes as f64) < 0.9 * n as f64 {
-        problems.push(Problem {
-            reason: format!(
-                "your {n} waits ran on {lanes} threads: start one thread per wait (std::thread::scope), so that \
+        problems.push(retried(format!(
+            "your {n} waits ran on {lanes} threads: start one thread per wait (std::thread::scope), so that \
                  every wait is in flight at once"
-            ),
-            noise: true,
-        });
+        )));
     }
     // Sleeps need no CPU: with at most k of them in flight at once, no
     // machine, busy or quiet, finishes them sooner than the longest, or
@@ -206,14 +200,11 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
         let longest = sleeps.iter().copied().fold(0.0, f64::max);
         let floor = longest.max(sleeps.iter().sum::<f64>() / k as f64);
         if floor > ideal / crate::speed::PASS_SHARE {
-            problems.push(Problem {
-                reason: format!(
-                    "at most {k} tasks ran at once: that way the sleeps take {floor:.1} course-seconds at least, \
+            problems.push(retried(format!(
+                "at most {k} tasks ran at once: that way the sleeps take {floor:.1} course-seconds at least, \
                      where {ideal:.1} is possible with every task in flight together: start every task before waiting \
                      for any"
-                ),
-                noise: true,
-            });
+            )));
         }
     }
     (ev, problems)
@@ -260,10 +251,7 @@ fn threads_and_processes(spans: &[Span], main_pid: i32, usable_cpus: usize) -> V
     for (trace, what) in [(&threads, "threads"), (&children, "processes")] {
         let checkable = trace.spans.iter().any(|s| s.end_ns - s.start_ns >= CHECKABLE_NS);
         if want >= 2 && checkable && trace.lanes().len() >= 2 && trace.max_concurrency() < 2 {
-            problems.push(Problem {
-                reason: format!("your {what} counted one at a time: start them all before joining any"),
-                noise: true,
-            });
+            problems.push(retried(format!("your {what} counted one at a time: start them all before joining any")));
         }
     }
     problems
@@ -272,8 +260,8 @@ fn threads_and_processes(spans: &[Span], main_pid: i32, usable_cpus: usize) -> V
 /// Whether the witnessed tasks kept `want` lanes busy on average (task
 /// time over wall time, from the first start to the last end): a span lasts
 /// as long as its task is under way, CPU or not, so a busy machine does not
-/// lower this; a count done mostly on one lane, with a token task beside it,
-/// does. The reason, if not.
+/// lower it much (only the hand-over between tasks slows); a count done
+/// mostly on one lane, with a token task beside it, does. The reason, if not.
 fn too_few_at_once(trace: &Trace, want: usize) -> Option<String> {
     let at_once = trace.summary().parallelism;
     (want >= 2 && at_once < 0.7 * want as f64).then(|| {
@@ -331,17 +319,15 @@ fn ranks(input: &Input, run: &Run, spans: &[Span], want: usize) -> Vec<Problem> 
     }
     let checkable = trace.spans.iter().any(|s| s.end_ns - s.start_ns >= CHECKABLE_NS);
     if problems.is_empty() && checkable && counted >= 2 && trace.max_concurrency() < 2 {
-        problems.push(Problem {
-            reason: "your ranks counted one at a time: a rank that waits for another before it counts (a \
-                     receive, a barrier) makes them take turns"
-                .into(),
-            noise: true,
-        });
+        problems.push(retried(
+            "your ranks counted one at a time: a rank that waits for another before it counts (a receive, a \
+             barrier) makes them take turns",
+        ));
     } else if problems.is_empty()
         && checkable
         && let Some(why) = too_few_at_once(&trace, counted)
     {
-        problems.push(Problem { reason: why, noise: true });
+        problems.push(Problem { reason: why, noise: true, load: true });
     }
     problems
 }
