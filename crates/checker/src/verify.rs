@@ -146,7 +146,7 @@ struct Session<'a> {
     limits: crate::sandbox::Limits,
     /// For an MPI exercise: the launcher, and how many ranks and CPUs it uses.
     launcher: Option<(parlab_mpi::launcher::Launcher, usize, usize)>,
-    /// CPU-seconds the checker's sequential run of the work used (its first run).
+    /// CPU-seconds the work took in the checker's sequential runs (the least).
     work_cpu_secs: Option<f64>,
     /// The runs that showed a problem timing alone could cause.
     noisy_runs: Vec<usize>,
@@ -213,11 +213,17 @@ impl<'a> Session<'a> {
         if fed.is_err() || read.is_err() || !status.success() {
             return Err(Stop::failed(format!("the checker's baseline failed ({status})")));
         }
-        // The workloads print as they go: the answer is the last line.
+        // The workloads print as they go: the answer is the last line, the
+        // CPU time of the work the line before it.
         let last = answer.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
         let value = serde_json::from_str(last).map_err(|e| Stop::failed(format!("the baseline's answer: {e}")))?;
+        let work_ns = answer.lines().rev().find_map(|l| l.strip_prefix(WORK_CPU_LINE)?.trim().parse::<u64>().ok());
         let others_cpu_secs = load.and_then(|l| l.cpu_secs());
-        self.work_cpu_secs.get_or_insert(cpu_secs);
+        // The least the work ever took: a baseline slowed by something the
+        // kernel counts as its CPU time (a busy sibling hyperthread, time a
+        // virtual CPU was stolen) must not make a program's counting look short.
+        let work = work_ns.map_or(cpu_secs, |ns| ns as f64 / 1e9);
+        self.work_cpu_secs = Some(self.work_cpu_secs.map_or(work, |w| w.min(work)));
         Ok((Timing { wall_secs, cpu_secs, others_cpu_secs }, value))
     }
 
@@ -400,6 +406,9 @@ pub fn clear_status_line(opts: &Options) {
     status_line(opts, "");
 }
 
+/// How the baseline tells the CPU time its work alone took.
+const WORK_CPU_LINE: &str = "parlab-baseline-work-cpu-ns ";
+
 /// The hidden `baseline` command: the reference, run sequentially on the
 /// input read from stdin; the answer goes to stdout.
 pub fn run_baseline(ex: &Exercise) -> Result<(), String> {
@@ -407,8 +416,11 @@ pub fn run_baseline(ex: &Exercise) -> Result<(), String> {
     std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read the input: {e}"))?;
     let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let input = Input::from_json(ex.input, &value)?;
+    let before = parlab::CpuTime::now().own;
     let answer = input.reference();
-    // The workloads print as they go; the answer is the last line.
-    println!("\n{answer}");
+    let work = parlab::CpuTime::now().own.saturating_sub(before);
+    // The workloads print as they go; the CPU time of the work alone (not
+    // the start-up of this process) and the answer are the last lines.
+    println!("\n{WORK_CPU_LINE}{}\n{answer}", work.as_nanos());
     Ok(())
 }
