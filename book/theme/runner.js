@@ -1,10 +1,14 @@
-// The Run control on example blocks. Served by `checker book`, a click runs
-// the chapter's example on this machine and streams its output into the
-// page, then its timelines; an edited block runs as edited. Read with plain
-// `mdbook serve`, the control says how to start the runner instead.
+// The Run control on example blocks. Served by `checker book` (the book
+// server, parlab-book), a click runs the chapter's example on this machine
+// and streams its output into the page, then its timelines; an edited block
+// runs as edited; the page reloads when the book is edited and built again.
+// Read with plain `mdbook serve`, the control says how to start the runner.
 (function () {
   "use strict";
-  var runner = window.PARLAB_RUNNER; // {token, examples}, set by `checker book`
+  var runner = window.PARLAB_RUNNER; // {token, examples, reload}, set by the book server
+  if (runner && runner.reload && window.EventSource) {
+    new EventSource("/api/reload").onmessage = function () { location.reload(); };
+  }
   var page = location.pathname.split("/").pop().replace(/\.html$/, "");
   var number = (page.match(/^(\d\d)_/) || [])[1];
   // Chapter 13's example runs on MPI ranks, started by `mpirun` from a terminal (the chapter says how).
@@ -56,7 +60,7 @@
       pictures.textContent = "";
       if (!runner) {
         out.textContent = "Running examples needs the runner, on your machine. In the project's folder:\n\n" +
-          "    cargo run --release -p checker -- book --open\n\n" +
+          "    cargo run -p parlab-book -- --open\n\n" +
           "then read the book at the address it prints (http://127.0.0.1:3000/).";
         return;
       }

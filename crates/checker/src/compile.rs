@@ -7,6 +7,12 @@ use std::process::{Command, Stdio};
 /// Builds `package` of the workspace in `dir` (release: speed is graded) and
 /// returns the path of its program. Cargo's own messages go to stderr.
 pub fn build(dir: &Path, package: &str, quiet: bool) -> Result<PathBuf, String> {
+    // A first build compiles the engine too, with nothing on the screen
+    // under `--json` or cargo's `-q`: say so, once, whatever the options.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| dir.join("target"), PathBuf::from);
+    if !target.join("release").join(package).exists() {
+        eprintln!("building {package}, about a minute the first time (it compiles the parlab engine too)...");
+    }
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.args(["build", "--release", "--message-format=json-render-diagnostics", "-p", package])
         .arg("--manifest-path")

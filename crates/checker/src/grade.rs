@@ -3,9 +3,9 @@
 
 use crate::inputs::Input;
 use crate::manifest::{AnswerRule, Exercise};
-use crate::sandbox::{Ending, RunOutcome};
 use crate::verdict::Status;
 use parlab::{Span, Trace};
+use parlab_sandbox::{Ending, RunOutcome};
 use serde_json::{Value, json};
 
 /// A reason to stop grading, with the status it gives.
@@ -22,7 +22,7 @@ pub fn not_done(answer: Option<&Value>) -> Option<String> {
 
 /// Judges how the program ended. `Err` when grading cannot go on. `open`
 /// says what the checker saw still running, for a run stopped at its limit.
-pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits, open: Option<&str>) -> Result<(), Stop> {
+pub fn ending(outcome: &RunOutcome, limits: &parlab_sandbox::Limits, open: Option<&str>) -> Result<(), Stop> {
     let printed = if outcome.stderr.trim().is_empty() { &outcome.stdout } else { &outcome.stderr };
     let tail = output_tail(printed);
     match &outcome.ending {
@@ -67,7 +67,7 @@ pub fn ending(outcome: &RunOutcome, limits: &crate::sandbox::Limits, open: Optio
     }
 }
 
-fn fork_bomb(outcome: &RunOutcome, limits: &crate::sandbox::Limits) -> String {
+fn fork_bomb(outcome: &RunOutcome, limits: &parlab_sandbox::Limits) -> String {
     let threads = if limits.extra_threads > 0 {
         format!(" (and {} more threads, one per task)", limits.extra_threads)
     } else {

@@ -21,7 +21,6 @@ mod grade;
 mod inputs;
 mod manifest;
 mod progress;
-mod sandbox;
 mod speed;
 mod starters;
 mod verdict;
@@ -32,6 +31,7 @@ mod witness;
 use clap::Parser;
 use cli::{Cli, Cmd, Grading};
 use manifest::Manifest;
+use parlab_sandbox as sandbox;
 use std::path::Path;
 use std::time::Duration;
 
@@ -87,10 +87,9 @@ fn run(cli: Cli) -> Result<i32, String> {
             })
         }
         Some(Cmd::Book { port, open }) => {
-            prepare_for_learner_programs();
             let repo = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
             let repo = repo.parent().ok_or("the exercises folder has no parent: where is the book?")?;
-            book::serve(&book::Options { repo: repo.to_path_buf(), port, open })
+            book::hand_off(repo, port, open)
         }
         Some(Cmd::Baseline { exercise }) => {
             verify::run_baseline(manifest.find(&exercise)?)?;
@@ -118,12 +117,5 @@ fn options(dir: &Path, g: &Grading, json: bool) -> verify::Options {
 /// Orphans come back to us, the program under test cannot reach into the
 /// checker, and Ctrl-C, SIGTERM and SIGHUP stop the learner's processes first.
 fn prepare_for_learner_programs() {
-    sandbox::become_subreaper();
-    sandbox::protect_checker();
-    sandbox::sweep_stale_cgroups();
-    let _ = ctrlc::set_handler(|| {
-        sandbox::stop_current_run();
-        eprintln!("\nchecker: interrupted; the program under test was stopped");
-        std::process::exit(130);
-    });
+    sandbox::prepare("checker");
 }

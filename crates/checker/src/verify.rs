@@ -12,11 +12,11 @@ use crate::evidence::{self, Run};
 use crate::grade;
 use crate::inputs::Input;
 use crate::manifest::Exercise;
-use crate::sandbox::{self, Limits, RunAs, RunOutcome};
 use crate::speed::{self, Expectation, Timing, Timings};
 use crate::verdict::{Stop, Verdict};
 use crate::witness::Witness;
 use parlab::exercise::{ANSWER_ENV, INPUT_ENV, TIME_SCALE_ENV, TRACE_FILE_ENV, WITNESS_ENV};
+use parlab_sandbox::{self as sandbox, Limits, RunAs, RunOutcome};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -143,7 +143,7 @@ struct Session<'a> {
     runs: usize,
     /// The options' limits, with room for one thread per task where every
     /// task must be in flight at once (a hundred waits or more).
-    limits: crate::sandbox::Limits,
+    limits: parlab_sandbox::Limits,
     /// For an MPI exercise: the launcher, and how many ranks and CPUs it uses.
     launcher: Option<(parlab_mpi::launcher::Launcher, usize, usize)>,
     /// CPU-seconds the work took in the checker's sequential runs (the least).

@@ -9,11 +9,11 @@
 //! process sat (its session and parent). How long a sleep lasts is the
 //! checker's to say. The protocol's client is `parlab::witness`.
 
-use crate::sandbox::procs;
 use nix::sys::socket::{
     AddressFamily, Backlog, ControlMessageOwned, MsgFlags, SockFlag, SockType, UnixAddr, UnixCredentials, accept4,
     bind, listen, recvmsg, send, setsockopt, socket, sockopt,
 };
+use parlab_sandbox::procs;
 use serde_json::Value;
 use std::io::IoSliceMut;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};

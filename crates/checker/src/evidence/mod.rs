@@ -9,10 +9,10 @@ pub use account::account;
 
 use crate::inputs::Input;
 use crate::manifest::{Exercise, OverlapRule, SpeedupRule, WhereRule};
-use crate::sandbox::procs::ProcessLog;
 use crate::verdict::Evidence;
 use crate::witness::Call;
 use parlab::{Span, Trace};
+use parlab_sandbox::procs::ProcessLog;
 
 /// One run as the checker saw it.
 pub struct Run<'a> {

@@ -1,14 +1,31 @@
-//! Runs a learner's program as untrusted: a session of its own (no
-//! controlling terminal), stdin closed, under a wall-clock limit, a process
-//! cap and an output cap, as an unprivileged user when the checker is root,
-//! while the checker samples which processes it really has. Whatever happens,
-//! every process it started is killed and reaped before `run` returns.
+//! Runs a program as untrusted: a session of its own (no controlling
+//! terminal), stdin closed, under a wall-clock limit, a process cap and an
+//! output cap, as an unprivileged user when the caller is root, while the
+//! caller samples which processes it really has. Whatever happens, every
+//! process it started is killed and reaped before `run` returns.
+//!
+//! The checker grades with it and the book server runs examples with it:
+//! a crate of its own, so the grader builds without the book's web stack.
+//!
+//! ```
+//! use parlab_sandbox::{Limits, Spec, run};
+//! use std::time::Duration;
+//!
+//! let limits = Limits { wall: Duration::from_secs(10), max_processes: 8, extra_threads: 0, max_output: 1 << 16 };
+//! let dir = std::env::temp_dir();
+//! let args = ["-c".into(), "echo hi".into()];
+//! let spec = Spec { program: "/bin/sh".as_ref(), args: &args, envs: &[], cwd: &dir, limits: &limits,
+//!                   run_as: None, tag: "doc", watch: None };
+//! let outcome = run(&spec)?;
+//! assert_eq!(outcome.stdout, "hi\n");
+//! assert_eq!(outcome.ending, parlab_sandbox::Ending::Exited(0));
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod cap;
 pub mod procs;
 mod user;
 
-pub use cap::sweep_stale as sweep_stale_cgroups;
 pub use user::RunAs;
 
 use cap::ProcessCap;
@@ -113,9 +130,28 @@ fn current() -> std::sync::MutexGuard<'static, CurrentRun> {
     CURRENT.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Readies this process to run untrusted programs: orphans come back to it,
+/// the programs cannot reach into it, cgroups a killed run left behind are
+/// removed, and Ctrl-C, SIGTERM and SIGHUP stop the program under way before
+/// `who` exits (130) saying so. Call it once, before the first `run`.
+///
+/// ```no_run
+/// parlab_sandbox::prepare("checker");
+/// ```
+pub fn prepare(who: &'static str) {
+    become_subreaper();
+    protect_caller();
+    cap::sweep_stale();
+    let _ = ctrlc::set_handler(move || {
+        stop_current_run();
+        eprintln!("\n{who}: interrupted; the program under test was stopped");
+        std::process::exit(130);
+    });
+}
+
 /// Makes this process the reaper of orphaned descendants (Linux), so that a
 /// grandchild that escaped its session still comes back to us.
-pub fn become_subreaper() {
+fn become_subreaper() {
     #[cfg(target_os = "linux")]
     {
         let _ = nix::sys::prctl::set_child_subreaper(true);
@@ -125,7 +161,7 @@ pub fn become_subreaper() {
 /// Keeps programs run as this user out of the checker: a process that is not
 /// dumpable cannot have its `/proc` files (its open stdout among them, or its
 /// memory) opened by another process of the same user (Linux).
-pub fn protect_checker() {
+fn protect_caller() {
     #[cfg(target_os = "linux")]
     {
         let _ = nix::sys::prctl::set_dumpable(false);
@@ -135,7 +171,7 @@ pub fn protect_checker() {
 /// For the interrupt handler: kills the program under test, whatever it
 /// started, and its cgroup. Async-signal-safety is not needed: `ctrlc` runs
 /// the handler on a thread of its own.
-pub fn stop_current_run() {
+fn stop_current_run() {
     current().interrupted = true;
     // A program being started now gets its session recorded within
     // microseconds: wait for it (2 s at most) before killing.
@@ -161,6 +197,9 @@ pub fn stop_current_run() {
     }
 }
 
+/// Runs `spec.program` to its end, or until a limit or `spec.watch` stops
+/// it, and says what it did (the crate's example shows a run). Nothing it
+/// started is left running when this returns.
 pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     let limits = spec.limits;
     let uid = spec.run_as.map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid);

@@ -1,18 +1,22 @@
-//! `checker book`: the course served with a Run control on its examples.
-//! The run API as a stranger and as the page would call it, then the page
-//! itself in a real (headless) Chromium: click Run, see the output and the
-//! timeline, edit the code into a compile error, see rustc's message.
+//! The book server (`parlab-book`, which `checker book` starts): the course
+//! served with a Run control on its examples. HTTP as a stranger and as the
+//! page would speak it, the run API, live reload, then the page itself in a
+//! real (headless) Chromium: click Run, see the output and the timeline,
+//! edit the code into a compile error, see rustc's message.
 
-mod common;
-
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A running `checker book` on a free port; killed when dropped.
+/// The course's folder.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// A running book server on a free port; killed when dropped.
 struct Server {
     child: Child,
     port: u16,
@@ -21,11 +25,15 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::cargo_bin("checker")
-            .unwrap()
-            .arg("--dir")
-            .arg(common::repo().join("exercises"))
-            .args(["book", "--port", "0"])
+        Server::start_in(&repo())
+    }
+
+    /// The server of the course in `repo`.
+    fn start_in(repo: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_parlab-book"))
+            .arg("--repo")
+            .arg(repo)
+            .args(["--port", "0"])
             // The tutorial's one-second tasks take 10 ms here.
             .env("PARLAB_TIME_SCALE", "0.01")
             .stdout(Stdio::piped())
@@ -50,8 +58,13 @@ impl Server {
 
     /// One HTTP/1.1 request; the status and the (de-chunked) body.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+        self.request_to(&format!("127.0.0.1:{}", self.port), method, path, headers, body)
+    }
+
+    /// One request naming `host` in its `Host` header.
+    fn request_to(&self, host: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -111,7 +124,7 @@ fn errors(events: &[Value]) -> String {
 
 /// The block the book shows for example 01 (its `main` anchor).
 fn block_01() -> String {
-    let source = std::fs::read_to_string(common::repo().join("crates/parlab/examples/01_sequential.rs")).unwrap();
+    let source = std::fs::read_to_string(repo().join("crates/parlab/examples/01_sequential.rs")).unwrap();
     let shown: Vec<&str> = source.lines().filter(|l| !l.contains("ANCHOR")).collect();
     let from = shown.iter().position(|l| l.starts_with("fn main")).unwrap();
     shown[from..].join("\n")
@@ -141,6 +154,98 @@ fn the_run_api_refuses_what_it_must() {
     assert_eq!(status, 405, "a run is a POST");
     let (status, _) = server.request("GET", "/../Cargo.toml", &[], "");
     assert_eq!(status, 404, "nothing outside the book is served");
+}
+
+#[test]
+fn only_requests_addressed_to_this_machine_are_answered() {
+    let server = Server::start();
+    let port = server.port.to_string();
+    for host in ["127.0.0.1", "localhost"] {
+        let (status, _) = server.request_to(&format!("{host}:{port}"), "GET", "/01_sequential.html", &[], "");
+        assert_eq!(status, 200, "{host}");
+    }
+    // A page of another site whose name now resolves to 127.0.0.1 (DNS rebinding).
+    for host in [format!("evil.example:{port}"), "127.0.0.1:1".to_string(), String::new()] {
+        let (status, body) = server.request_to(&host, "GET", "/01_sequential.html", &[], "");
+        assert_eq!(status, 403, "Host {host:?}: {body}");
+        assert!(body.contains("answers only to 127.0.0.1"), "{body}");
+        let token = [("X-Parlab-Token", server.token.as_str())];
+        let run = json!({ "example": "01_sequential" }).to_string();
+        assert_eq!(server.request_to(&host, "POST", "/api/run", &token, &run).0, 403, "a run for Host {host:?}");
+    }
+}
+
+#[test]
+fn one_connection_carries_many_requests() {
+    let server = Server::start();
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    // A page and what it loads (mdBook names files by their hash).
+    let (_, chapter) = server.request("GET", "/01_sequential.html", &[], "");
+    let linked = |start: &str| {
+        let from = chapter.find(start).unwrap_or_else(|| panic!("the page links {start}"));
+        format!("/{}", &chapter[from..from + chapter[from..].find('"').unwrap()])
+    };
+    let (css, js) = (linked("css/chrome-"), linked("theme/runner-"));
+    for page in ["/", "/01_sequential.html", &css, &js, "/02_sequential_vs_parallel.html"] {
+        let head = format!("GET {page} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", server.port);
+        stream.write_all(head.as_bytes()).unwrap();
+        let (mut status, mut length) = (String::new(), 0usize);
+        reader.read_line(&mut status).unwrap();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        assert!(status.contains(" 200 "), "{page} on the kept connection: {status}");
+        assert!(length > 0, "{page} says its length");
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+    }
+}
+
+#[test]
+fn an_edited_chapter_is_built_again_and_its_open_pages_reload() {
+    // A copy of what the book is made of, to edit.
+    let copy = tempfile::tempdir().unwrap();
+    for part in ["book", "crates/parlab/examples", "crates/parlab-mpi/examples"] {
+        let status =
+            Command::new("cp").args(["-r", "--parents", part]).arg(copy.path()).current_dir(repo()).status().unwrap();
+        assert!(status.success(), "copy {part}");
+    }
+    let _ = std::fs::remove_dir_all(copy.path().join("book/book"));
+    let server = Server::start_in(copy.path());
+    let mut events = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    events.set_read_timeout(Some(Duration::from_secs(300))).unwrap();
+    let head = format!("GET /api/reload HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", server.port);
+    events.write_all(head.as_bytes()).unwrap();
+    let mut heard = String::new();
+    let mut buf = [0u8; 4096];
+    while !heard.contains("text/event-stream") {
+        let n = events.read(&mut buf).unwrap();
+        assert!(n > 0, "the event stream ended: {heard}");
+        heard.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let chapter = copy.path().join("book/src/01_sequential.md");
+    let text = std::fs::read_to_string(&chapter).unwrap();
+    std::fs::write(&chapter, format!("{text}\n\nA sentence added while the book was open.\n")).unwrap();
+    while !heard.contains("data: reload") {
+        let n = events.read(&mut buf).unwrap();
+        assert!(n > 0, "the event stream ended before the reload: {heard}");
+        heard.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let (status, page) = server.request("GET", "/01_sequential.html", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("A sentence added while the book was open."), "the page as built again");
+    assert!(page.contains(&server.token), "the page still carries the runner's token");
 }
 
 #[test]
@@ -186,7 +291,8 @@ fn a_run_stops_when_its_page_goes_away() {
     let body = json!({ "example": "01_sequential", "original": block, "code": endless }).to_string();
     let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let head = format!(
-        "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Parlab-Token: {}\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nX-Parlab-Token: {}\r\nContent-Length: {}\r\n\r\n",
+        server.port,
         server.token,
         body.len()
     );

@@ -2,7 +2,7 @@
 //! the checker's sandbox (time limit, process cap, output cap, nothing left
 //! running), one run at a time: a second click waits for the first.
 
-use crate::sandbox::{self, Limits, RunAs, Watch};
+use parlab_sandbox::{self as sandbox, Limits, RunAs, Watch};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
