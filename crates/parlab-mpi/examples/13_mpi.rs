@@ -4,7 +4,8 @@
 //!
 //! Run (Open MPI; add `--allow-run-as-root` as root):
 //! `cargo build --release -p parlab-mpi --features mpi --example 13_mpi`
-//! `mpirun -np 2 target/release/examples/13_mpi`
+//! `mpirun -np 2 --bind-to none target/release/examples/13_mpi` (the kernel
+//! places the ranks, as it places every other program: chapter 13 says why)
 
 use mpi::collective::SystemOperation;
 use mpi::topology::SimpleCommunicator;
@@ -296,7 +297,19 @@ fn main() -> parlab::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000_000);
-    let universe = mpi::initialize().expect("MPI starts once per program");
+    // Rank 0 counts on a thread of its own while its main thread waits for
+    // messages: only the main thread calls MPI, which is what FUNNELED allows.
+    let (universe, threading) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+        .expect("MPI starts once per program");
+    if !matches!(
+        threading,
+        mpi::Threading::Funneled | mpi::Threading::Serialized | mpi::Threading::Multiple
+    ) {
+        eprintln!(
+            "error: this MPI library gives threading {threading:?}; rank 0 needs at least Funneled"
+        );
+        std::process::exit(1);
+    }
     let world = universe.world();
     let rank = world.rank();
     if rank == 0 {

@@ -101,8 +101,8 @@ fn with_rayon(n: u64) -> u64 {
 // ANCHOR_END: rayon
 
 // ANCHOR: processes
-/// Every process counts in its own memory and sends its count back through
-/// the pipe `Process` reads its result from.
+/// Every process counts in its own memory and sends its count back as its
+/// result (`Process` reads it from the memfd the child wrote).
 fn processes_piped(workers: u64, n: u64) -> parlab::Result<u64> {
     let children = (0..workers)
         .map(|_| Process::start(move || count_alone(n / workers)))
