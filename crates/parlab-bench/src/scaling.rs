@@ -67,6 +67,37 @@ pub fn amdahl_fit(points: &[(f64, f64)]) -> Option<f64> {
     (0..=1000).map(|k| k as f64 / 1000.0).min_by(|a, b| error(*a).total_cmp(&error(*b)))
 }
 
+/// The fewest worker counts an Amdahl fit rests on: at one worker every
+/// serial share fits, so two points are one figure, and one noisy figure.
+const FIT_POINTS: usize = 3;
+
+/// Amdahl's serial share fitted to `points` (speedups within the usable
+/// CPUs) where there are enough of them and none is noisy, and a note that
+/// says how many points it used, or why there is no fit.
+pub fn serial_share(points: &[(f64, f64)], usable: usize, noisy: bool) -> (Option<f64>, String) {
+    if noisy {
+        return (None, "Amdahl's serial share not fitted: some of the speedups were noisy".into());
+    }
+    if points.len() < FIT_POINTS {
+        let why = format!(
+            "Amdahl's serial share not fitted: {} worker count(s) within the {usable} usable CPU(s), and a fit \
+             needs {FIT_POINTS} or more",
+            points.len()
+        );
+        return (None, why);
+    }
+    let fit = amdahl_fit(points);
+    let most = points.iter().map(|p| p.0).fold(0.0, f64::max);
+    let note = match fit {
+        Some(s) => format!(
+            "Amdahl's serial share fitted to the speedups at {} worker counts (1 to {most} workers): {s:.3}",
+            points.len()
+        ),
+        None => "Amdahl's serial share not fitted".into(),
+    };
+    (fit, note)
+}
+
 /// The smallest chunk whose throughput comes within 10% of the best.
 fn knee(points: &[(f64, f64)]) -> Option<f64> {
     let best = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
@@ -143,17 +174,12 @@ pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, V
     }
     let within_cpus =
         |pts: &[(f64, f64)]| pts.iter().copied().filter(|p| p.0 <= cpus.usable as f64).collect::<Vec<_>>();
-    let fits: Vec<(String, Option<f64>)> =
-        speedups.iter().map(|(name, pts)| (name.to_string(), amdahl_fit(&within_cpus(pts)))).collect();
     let noisy = report.figures.iter().any(|f| f.case == WORKERS && f.noisy);
-    for (name, fit) in &fits {
-        if let Some(s) = fit {
-            report.scaling_notes.push(format!(
-                "{name}: Amdahl's serial fraction fitted to the speedups at 1 to {} workers: {s:.3}{}",
-                cpus.usable,
-                if noisy { " (from noisy figures: not to be trusted)" } else { "" }
-            ));
-        }
+    let mut fits: Vec<(String, Option<f64>)> = Vec::new();
+    for (name, pts) in &speedups {
+        let (fit, note) = serial_share(&within_cpus(pts), cpus.usable, noisy);
+        report.scaling_notes.push(format!("{name}: {note}"));
+        fits.push((name.to_string(), fit));
     }
 
     progress("scaling: tiny tasks by chunk size");
@@ -296,6 +322,21 @@ mod tests {
         let points: Vec<(f64, f64)> = [1.0, 2.0, 4.0, 8.0].iter().map(|&n| (n, 1.0 / (s + (1.0 - s) / n))).collect();
         assert_eq!(amdahl_fit(&points), Some(0.2));
         assert_eq!(amdahl_fit(&points[..1]), None);
+    }
+
+    #[test]
+    fn a_serial_share_is_fitted_on_three_points_or_more_none_noisy() {
+        let s = 0.1;
+        let points: Vec<(f64, f64)> = [1.0, 2.0, 3.0, 4.0].iter().map(|&n| (n, 1.0 / (s + (1.0 - s) / n))).collect();
+        let (fit, note) = serial_share(&points, 4, false);
+        assert_eq!(fit, Some(0.1));
+        assert!(note.contains("at 4 worker counts (1 to 4 workers): 0.100"), "{note}");
+        let (fit, note) = serial_share(&points[..2], 2, false);
+        assert_eq!(fit, None, "two points, one of them n = 1, which every share fits");
+        assert!(note.contains("2 worker count(s) within the 2 usable CPU(s)"), "{note}");
+        let (fit, note) = serial_share(&points, 4, true);
+        assert_eq!(fit, None);
+        assert!(note.contains("noisy"), "{note}");
     }
 
     #[test]

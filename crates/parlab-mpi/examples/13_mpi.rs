@@ -329,6 +329,9 @@ fn main() -> parlab::Result<()> {
     // Rank 0 has the three timelines: drawn on one axis, to compare.
     let traces: Vec<&Trace> = traces.iter().flatten().collect();
     if !traces.is_empty() {
+        // Open MPI gives each rank a terminal even when mpirun's output goes
+        // to a pipe or a file: draw without colour.
+        anstream::ColorChoice::Never.write_global();
         timeline::print_together(&traces);
     }
     let mpi = if world.size() >= 2 { Some(mpi_round_trips(&world)) } else { None };

@@ -61,7 +61,12 @@ where
             && !all.is_empty()
         {
             let title = format!("your run on {} ranks", world.size());
-            parlab::timeline::print(&parlab::Trace::from_spans(title, all));
+            // No rank is the parent of another: none is marked so.
+            let trace = parlab::Trace { parent_pid: 0, ..parlab::Trace::from_spans(title, all) };
+            // Open MPI gives each rank a terminal of its own even when
+            // mpirun's output goes to a pipe or a file: draw without colour.
+            anstream::ColorChoice::Never.write_global();
+            parlab::timeline::print(&trace);
         }
     }
 }
