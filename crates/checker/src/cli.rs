@@ -35,6 +35,22 @@ pub enum Cmd {
     },
     /// Show every exercise and whether it passed.
     List,
+    /// Draw trace files (one span per line, as the engine writes them, or as
+    /// book/python/parlab_trace.py does for Python) as timelines on one time
+    /// axis; `PARLAB_SVG_DIR` saves each as SVG too.
+    Timeline {
+        /// Trace files, each drawn as one timeline titled by its name.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Draw on an axis at least this many seconds long (to compare with
+        /// timelines drawn elsewhere on that axis).
+        #[arg(long, default_value_t = 0.0)]
+        axis: f64,
+        /// Leave at least this many characters for the lanes' names, as the
+        /// timelines compared with have (so that a second is as long).
+        #[arg(long, default_value_t = 0)]
+        names: usize,
+    },
     /// Show the hint of an exercise (the first not passed if none is named).
     Hint {
         exercise: Option<String>,

@@ -263,3 +263,24 @@ pub fn starters(dir: &Path, manifest: &Manifest, write: Option<&Path>, check: bo
     }
     Ok(0)
 }
+
+/// `checker timeline FILE...`: each trace file drawn as one timeline, all on
+/// one time axis (and saved as SVG where `PARLAB_SVG_DIR` says).
+pub fn timeline(files: &[std::path::PathBuf], axis_secs: f64, name_chars: usize) -> Result<i32, String> {
+    let mut traces = Vec::new();
+    for file in files {
+        let spans = parlab::trace::read_trace_file(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        if spans.is_empty() {
+            return Err(format!(
+                "{} holds no span: a trace file has one JSON object per line, as the engine or \
+                 book/python/parlab_trace.py writes them",
+                file.display()
+            ));
+        }
+        let title = file.file_stem().map_or_else(|| file.display().to_string(), |s| s.to_string_lossy().into_owned());
+        // Spans read back from a file: no process here is the parent of theirs.
+        traces.push(parlab::Trace { parent_pid: 0, ..parlab::Trace::from_spans(title, spans) });
+    }
+    parlab::timeline::print_on_axis(&traces.iter().collect::<Vec<_>>(), axis_secs, name_chars);
+    Ok(0)
+}

@@ -46,6 +46,10 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32, String> {
+    // Drawing traces needs no exercises folder.
+    if let Some(Cmd::Timeline { files, axis, names }) = &cli.command {
+        return commands::timeline(files, *axis, *names);
+    }
     let dir = match cli.dir {
         Some(d) => d,
         None => course::find_exercises()?,
@@ -72,6 +76,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             };
             Ok(commands::verify(&manifest, which, &opts, json, grading.inconclusive))
         }
+        Some(Cmd::Timeline { .. }) => unreachable!("handled above"),
         Some(Cmd::List) => Ok(commands::list(&manifest, &dir, json)),
         Some(Cmd::Hint { exercise, code }) => commands::hint(&manifest, &dir, exercise.as_deref(), code),
         Some(Cmd::Reset { exercise }) => commands::reset(&manifest, &dir, &exercise),

@@ -100,12 +100,31 @@ pub fn print(trace: &Trace) {
 /// timeline::print_together(&[&sequential, &parallel]);
 /// ```
 pub fn print_together(traces: &[&Trace]) {
+    print_on_axis(traces, 0.0, 0);
+}
+
+/// Like [`print_together`], on an axis at least `axis_secs` long, after a
+/// column of at least `name_chars` for the lanes' names: to compare with
+/// runs drawn on that axis elsewhere (by another program, or of a program in
+/// another language, as the book's Python timelines are), a second as long.
+///
+/// ```
+/// use parlab::{Span, Trace, timeline};
+///
+/// let span = Span { index: 0, pid: 7, tid: 7, worker: 0, tasks: 1, start_ns: 0, end_ns: 200_000_000, sleep: None };
+/// // A 0.2 s run, on the axis of a 1.5 s run whose lane names took 18 characters.
+/// timeline::print_on_axis(&[&Trace::from_spans("short", vec![span])], 1.5, 18);
+/// ```
+pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
     use std::io::Write;
     // One axis: the same length, and the same room for lane names, so that
     // the time axes start at the same place and a second is as long in each.
-    let axis_ns = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
+    let longest = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
+    // In whole milliseconds, as the summaries print walls: an axis given as
+    // a printed wall ("1.501") is then the axis that run was drawn on.
+    let axis_ns = longest.max((axis_secs.max(0.0) * 1e9) as u64).div_ceil(1_000_000) * 1_000_000;
     let names = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| lane_name(t, l).chars().count()));
-    let name_w = names.max().unwrap_or(0);
+    let name_w = names.max().unwrap_or(0).max(name_chars);
     let mut out = anstream::stdout();
     for trace in traces {
         let _ = write!(out, "{}", draw_text(trace, 60, axis_ns, name_w));

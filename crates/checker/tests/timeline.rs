@@ -1,0 +1,55 @@
+//! `checker timeline`: trace files (the engine's, or Python's from
+//! book/python/parlab_trace.py) drawn on one time axis, no exercises folder
+//! needed; a missing or empty file says what a trace file is.
+
+use std::process::Command;
+
+fn timeline(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .arg("timeline")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn trace_files_are_drawn_on_one_axis() {
+    let dir = tempfile::tempdir().unwrap();
+    let span = |index, tid, start_ms: u64, end_ms: u64| {
+        format!(
+            "{{\"index\":{index},\"pid\":41,\"tid\":{tid},\"worker\":0,\"tasks\":1,\"start_ns\":{},\"end_ns\":{}}}\n",
+            start_ms * 1_000_000,
+            end_ms * 1_000_000
+        )
+    };
+    let threads = dir.path().join("threads.jsonl");
+    std::fs::write(&threads, span(0, 42, 0, 400) + &span(1, 43, 0, 400)).unwrap();
+    let alone = dir.path().join("alone.jsonl");
+    std::fs::write(&alone, span(0, 41, 0, 200) + &span(1, 41, 200, 400)).unwrap();
+    let (code, out, err) = timeline(&["--axis", "2", alone.to_str().unwrap(), threads.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("alone  (2 tasks, wall 400.0 ms)") && out.contains("threads  (2 tasks"), "{out}");
+    assert!(out.contains("thread 42") && out.contains("thread 43"), "{out}");
+    // Both on the 2-second axis asked for, though each run took 0.4 s.
+    assert_eq!(out.matches("2.0 s").count(), 2, "{out}");
+    assert!(out.contains("average parallelism 2.00x"), "{out}");
+    assert!(!out.contains("(parent)"), "no process of the checker ran these: {out}");
+}
+
+#[test]
+fn a_missing_or_empty_trace_file_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.jsonl");
+    let (code, _, err) = timeline(&[missing.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read") && err.contains("nope.jsonl"), "{err}");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "not a span\n").unwrap();
+    let (code, _, err) = timeline(&[empty.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds no span") && err.contains("one JSON object per line"), "{err}");
+}
