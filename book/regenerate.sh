@@ -28,14 +28,15 @@ fi
 # busy: run `book/python/run.sh 07_cpu_vs_io 08_chunksize` on a quiet machine).
 if command -v python3 >/dev/null; then
     book/python/run.sh
-    # Python's own timelines of chapter 7 (both CPUs busy for two seconds):
-    # its trace files, drawn by the checker on the axis of the Rust example's.
+    # Python's own timelines (chapter 7's keeps both CPUs busy for two
+    # seconds): their trace files, drawn by the checker on the axis of the
+    # Rust example's timelines (`--like` one of its pictures).
     book/python/run.sh 07_gil_timeline
-    rust=book/src/output/07_cpu_vs_io.txt
-    axis=$(awk '/^sequential/ {print $2; exit}' "$rust")
-    names=$(awk '/\|/ {print index($0, "|") - 2; exit}' "$rust")
-    cargo run -q -p checker -- timeline --axis "$axis" --names "$names" \
-        book/python/output/07-python-{sequential,processes,threads}.jsonl >book/src/output/07-python-timelines.txt
+    py=book/python/output img=book/src/img
+    cargo run -q -p checker -- timeline --like $img/02-sequential-one-after-the-other.svg \
+        $py/02-python-sequential.jsonl $py/02-python-parallel.jsonl >book/src/output/02-python-timelines.txt
+    cargo run -q -p checker -- timeline --like $img/07-cpu-bound-sequential.svg \
+        $py/07-python-{sequential,processes,threads}.jsonl >book/src/output/07-python-timelines.txt
 else
     echo "no python3: the Python outputs in book/python/output/ are left as they are" >&2
 fi

@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 python=${PYTHON:-python3}
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-    names=(01_sequential 03_two_processes 03_two_processes_queue 04_process_loop
+    names=(01_sequential 02_sequential_vs_parallel 03_two_processes 03_two_processes_queue 04_process_loop
            05_pool 06_as_completed 09_failures 10_isolation 12_io_bound)
 fi
 header=$("$python" -c 'import os, platform

@@ -50,6 +50,10 @@ pub enum Cmd {
         /// timelines compared with have (so that a second is as long).
         #[arg(long, default_value_t = 0)]
         names: usize,
+        /// Take the axis and the room for names of this timeline (an SVG the
+        /// engine drew), to compare with it.
+        #[arg(long, conflicts_with_all = ["axis", "names"])]
+        like: Option<PathBuf>,
     },
     /// Show the hint of an exercise (the first not passed if none is named).
     Hint {

@@ -284,3 +284,20 @@ pub fn timeline(files: &[std::path::PathBuf], axis_secs: f64, name_chars: usize)
     parlab::timeline::print_on_axis(&traces.iter().collect::<Vec<_>>(), axis_secs, name_chars);
     Ok(0)
 }
+
+/// The axis (seconds) and the room for lane names of a timeline the engine
+/// drew as SVG, which it keeps in the picture.
+pub fn axis_of(svg: &std::path::Path) -> Result<(f64, usize), String> {
+    let text = std::fs::read_to_string(svg).map_err(|e| format!("cannot read {}: {e}", svg.display()))?;
+    let attribute = |name: &str| -> Option<u64> {
+        let rest = text.split(&format!(" {name}=\"")).nth(1)?;
+        rest.split('"').next()?.parse().ok()
+    };
+    match (attribute("data-axis-ns"), attribute("data-name-chars")) {
+        (Some(axis_ns), Some(names)) => Ok((axis_ns as f64 / 1e9, names as usize)),
+        _ => Err(format!(
+            "{} does not say its axis (drawn by an older parlab?): give --axis and --names instead",
+            svg.display()
+        )),
+    }
+}

@@ -47,8 +47,12 @@ fn main() {
 
 fn run(cli: Cli) -> Result<i32, String> {
     // Drawing traces needs no exercises folder.
-    if let Some(Cmd::Timeline { files, axis, names }) = &cli.command {
-        return commands::timeline(files, *axis, *names);
+    if let Some(Cmd::Timeline { files, axis, names, like }) = &cli.command {
+        let (axis, names) = match like {
+            Some(svg) => commands::axis_of(svg)?,
+            None => (*axis, *names),
+        };
+        return commands::timeline(files, axis, names);
     }
     let dir = match cli.dir {
         Some(d) => d,

@@ -41,6 +41,35 @@ fn trace_files_are_drawn_on_one_axis() {
 }
 
 #[test]
+fn like_takes_the_axis_and_the_name_column_of_a_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |tid, end_ms: u64| {
+        format!(
+            "{{\"index\":0,\"pid\":41,\"tid\":{tid},\"worker\":0,\"start_ns\":0,\"end_ns\":{}}}\n",
+            end_ms * 1_000_000
+        )
+    };
+    let long = dir.path().join("long.jsonl");
+    std::fs::write(&long, line(41, 3_000)).unwrap();
+    let short = dir.path().join("short.jsonl");
+    std::fs::write(&short, line(42, 500) + &line(4_200_000, 500)).unwrap();
+    let svgs = dir.path().join("svg");
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["timeline", long.to_str().unwrap()])
+        .env("PARLAB_SVG_DIR", &svgs)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let picture = svgs.join("long.svg");
+    let (code, out, err) = timeline(&["--like", picture.to_str().unwrap(), short.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(" 3 s") && out.contains("wall 500.0 ms"), "a 0.5 s run on the 3 s axis of the picture: {out}");
+    let (code, _, err) = timeline(&["--like", long.to_str().unwrap(), short.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not say its axis"), "{err}");
+}
+
+#[test]
 fn a_missing_or_empty_trace_file_says_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.jsonl");

@@ -120,9 +120,7 @@ pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
     // One axis: the same length, and the same room for lane names, so that
     // the time axes start at the same place and a second is as long in each.
     let longest = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
-    // In whole milliseconds, as the summaries print walls: an axis given as
-    // a printed wall ("1.501") is then the axis that run was drawn on.
-    let axis_ns = longest.max((axis_secs.max(0.0) * 1e9) as u64).div_ceil(1_000_000) * 1_000_000;
+    let axis_ns = longest.max((axis_secs.max(0.0) * 1e9).round() as u64);
     let names = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| lane_name(t, l).chars().count()));
     let name_w = names.max().unwrap_or(0).max(name_chars);
     let mut out = anstream::stdout();
@@ -144,7 +142,11 @@ pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
 fn axis(axis_ns: u64) -> (u64, Vec<(f64, String)>) {
     let ticks = ticks(axis_ns as f64 / 1e9);
     let end = ticks.last().map_or(0.0, |t| t.0 * 1e9).round() as u64;
-    (end.max(axis_ns).max(1), ticks)
+    // The axis ends at its last tick even for a run a hair past it (its bars
+    // run up to 1% into the margin): runs measured apart, a little longer or
+    // shorter, then share one axis exactly.
+    let end = if end.saturating_mul(101) / 100 >= axis_ns { end } else { axis_ns };
+    (end.max(1), ticks)
 }
 
 /// Tick marks for an axis at least `axis_secs` long: multiples of a round
@@ -314,7 +316,10 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
     let plot_w = SVG_WIDTH - left - 28.0;
     let height = top + row_h * lanes.len().max(1) as f64 + 40.0;
     let t0 = trace.start_ns;
-    let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
+    // Kept in the picture, so that a run drawn elsewhere can take the same
+    // axis and name column (`checker timeline --like`).
+    let (asked_ns, name_w) = (axis_ns.max(trace.end_ns.saturating_sub(t0)), longest as usize);
+    let (axis_ns, ticks) = axis(asked_ns);
     let x = |ns: u64| left + ns.saturating_sub(t0) as f64 / axis_ns as f64 * plot_w;
     let sum = trace.summary();
     let title = escape(&trace.title);
@@ -322,7 +327,7 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {height}" width="100%" style="max-width: {SVG_WIDTH}px; height: auto" font-family="sans-serif" font-size="15" role="img" aria-label="{title}">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {height}" width="100%" style="max-width: {SVG_WIDTH}px; height: auto" font-family="sans-serif" font-size="15" role="img" aria-label="{title}" data-axis-ns="{asked_ns}" data-name-chars="{name_w}">"#
     );
     let _ = writeln!(s, "<title>{title}</title>");
     let _ = writeln!(
