@@ -24,8 +24,9 @@ if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then
 else
     echo "no MPI: book/src/output/13_mpi.txt is left as it is" >&2
 fi
-# The Python twins that sleep or do next to nothing (07 and 08 keep every CPU
-# busy: run `book/python/run.sh 07_cpu_vs_io 08_chunksize` on a quiet machine).
+# The Python twins that sleep or do next to nothing (07, 08 and 11 keep every
+# CPU busy: run `book/python/run.sh 07_cpu_vs_io 08_chunksize 11_sharing` on a
+# quiet machine).
 if command -v python3 >/dev/null; then
     book/python/run.sh
     # Python's own timelines (chapter 7's keeps both CPUs busy for two

@@ -5,7 +5,7 @@
 # shows them.
 #
 # With no argument it runs the scripts that sleep or do next to nothing (about
-# fifteen seconds in all). 07 and 08 keep every CPU busy: name them to run
+# fifteen seconds in all). 07, 08 and 11 keep every CPU busy: name them to run
 # them, on a machine nothing else is measuring on.
 set -euo pipefail
 cd "$(dirname "$0")"
