@@ -152,6 +152,34 @@ fn socket_on_async(addr: std::net::SocketAddr, n: usize) -> Row {
 }
 // ANCHOR_END: sockets
 
+// ANCHOR: blocking
+/// A hundred short async waits (a tenth of `WAIT`) beside one task that
+/// waits `WAIT` in a blocking call, on one runtime thread: with the block in
+/// the task itself, or handed to Tokio's threads for blocking work. Returns
+/// when the short waits were all done.
+fn short_waits_beside_a_block(hand_over: bool) -> f64 {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
+    let runtime = runtime.expect("a Tokio runtime");
+    let t = Instant::now();
+    runtime.block_on(async {
+        let block = if hand_over {
+            tokio::task::spawn_blocking(|| std::thread::sleep(scaled(WAIT)))
+        } else {
+            tokio::spawn(async { std::thread::sleep(scaled(WAIT)) })
+        };
+        let wait = scaled(WAIT / 10.0);
+        let short: Vec<_> =
+            (0..100).map(|_| tokio::spawn(tokio::time::sleep(wait))).collect();
+        for task in short {
+            task.await.expect("a sleep does not fail");
+        }
+        let done = t.elapsed().as_secs_f64();
+        block.await.expect("the block ends");
+        done
+    })
+}
+// ANCHOR_END: blocking
+
 /// A local server that answers every connection with one byte after `WAIT`
 /// (one thread per connection: it only waits).
 fn start_server() -> std::io::Result<std::net::SocketAddr> {
@@ -246,6 +274,14 @@ fn main() -> parlab::Result<()> {
     }
     for n in [10, 100, 400] {
         print(&socket_on_async(server, n));
+    }
+    let short = timeline::human(scaled(WAIT / 10.0).as_secs_f64());
+    for (how, hand_over) in [("in the task", false), ("in spawn_blocking", true)] {
+        let done = short_waits_beside_a_block(hand_over);
+        println!(
+            "100 waits of {short} beside a blocking call {how}: done after {}",
+            timeline::human(done)
+        );
     }
     Ok(())
 }
