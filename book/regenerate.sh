@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NO_COLOR=1 RUST_BACKTRACE=0 PARLAB_SVG_DIR=book/src/img PARLAB_TIME_SCALE=1
 cargo build --release -q -p parlab --examples
-for example in crates/parlab/examples/[0-9][0-9]_*.rs; do
+for example in crates/parlab/examples/[0-9][0-9]_*.rs crates/parlab/examples/thread_basics.rs; do
     name=$(basename "$example" .rs)
     echo "running $name" >&2
     "./target/release/examples/$name" >"book/src/output/$name.txt" 2>&1

@@ -107,6 +107,11 @@ fn check(name: &str, env: &[(&str, &str)]) {
 }
 
 #[test]
+fn thread_basics() {
+    check("thread_basics", &[]);
+}
+
+#[test]
 fn sequential() {
     check("01_sequential", &[]);
 }
