@@ -174,7 +174,10 @@ pub fn busy(m: &Measurements, rule: SpeedupRule) -> Option<String> {
 /// busy.
 pub fn judge(e: &Expectation, m: &Measurements) -> Result<String, Stop> {
     let (speedup, required) = (m.speedup, e.required);
-    let less_work = m.learner_cpu_secs < 0.8 * m.baseline_cpu_secs;
+    // Well below the baseline's CPU time: what shares a core moves a
+    // CPU-second's worth of work by a quarter or more (see the evidence's
+    // WITNESSED_CPU_SHARE), so only a large shortfall says work was skipped.
+    let less_work = m.learner_cpu_secs < 0.6 * m.baseline_cpu_secs;
     let cpu_bound = matches!(e.rule, SpeedupRule::Cpus | SpeedupRule::BeatsSequential);
     if cpu_bound && less_work {
         return Err(Stop::failed(format!(

@@ -76,27 +76,32 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
         "the answer is right"
     };
 
+    let mut doubt = first.doubt.clone();
+    let unsure = |doubt: Option<String>| doubt.map_or(Ok(()), |why| Err(Stop::inconclusive(why)));
     let expectation = match expectation {
         Ok(Some(e)) => e,
         Ok(None) => {
             v.reasons.push(sound.into());
-            return Ok(());
+            return unsure(doubt);
         }
         Err(not_graded) => {
             v.reasons.extend([sound.to_string(), not_graded]);
-            return Ok(());
+            return unsure(doubt);
         }
     };
     let mut timings = Timings { baseline: vec![first_baseline], learner: vec![first.timing] };
     while !timings.enough() {
         status_line(opts, &format!("timing: pair {} of at least {}", timings.learner.len() + 1, speed::MIN_PAIRS));
         timings.baseline.push(session.baseline()?.0);
-        timings.learner.push(session.learner_run(&expected)?.timing);
+        let run = session.learner_run(&expected)?;
+        doubt = doubt.or(run.doubt);
+        timings.learner.push(run.timing);
     }
     v.reasons.push(format!("{sound}, in each of your {} runs", timings.learner.len()));
     let m = timings.measurements(&expectation);
     v.measurements = Some(m.clone());
     let passed = speed::judge(&expectation, &m)?;
+    unsure(doubt)?;
     v.reasons.insert(0, passed);
     Ok(())
 }
@@ -126,6 +131,9 @@ struct LearnerRun {
     timing: Timing,
     evidence: Option<crate::verdict::Evidence>,
     timeline: Option<String>,
+    /// Why a pass would not be sure (the run showed less work than the
+    /// checker's, on CPUs other programs kept busy).
+    doubt: Option<String>,
 }
 
 /// The state of one verification. Each run of the program gets a private
@@ -327,15 +335,30 @@ impl<'a> Session<'a> {
         let spans = evidence::account(input, &run).map_err(Stop::failed)?;
         grade::answer(ex, input, &got, expected, &spans).map_err(Stop::failed)?;
         let cpus = parlab::Cpus::detect();
-        let (ev, problems) = evidence::shape(ex, input, &run, &spans, cpus.usable);
+        let (ev, mut problems) = evidence::shape(ex, input, &run, &spans, cpus.usable);
         let timing = Timing {
             wall_secs: outcome.wall_secs,
             cpu_secs: outcome.cpu_secs,
             others_cpu_secs: outcome.others_cpu_secs,
         };
+        let others = timing.others_cpu_secs.map(|o| o / timing.wall_secs.max(1e-9));
+        let busy = others.is_some_and(|o| o >= speed::BUSY_CPUS);
+        // Work that took less CPU than the checker's own: failed on a quiet
+        // machine; beside busy CPUs, which change what a CPU-second buys, a
+        // doubt that makes a pass inconclusive (a failure still fails).
+        let mut doubt = None;
+        if let Some(reason) = evidence::short_of_cpu(&run) {
+            match others {
+                Some(o) if busy => {
+                    doubt = Some(format!(
+                        "{reason}; but other programs kept {o:.2} CPUs busy meanwhile, which changes how much work a \
+                         CPU-second does: run the checker again when the machine is quieter"
+                    ))
+                }
+                _ => problems.insert(0, evidence::Problem { reason, noise: false, load: false }),
+            }
+        }
         if let Some(first) = problems.first() {
-            let others = timing.others_cpu_secs.map(|o| o / timing.wall_secs.max(1e-9));
-            let busy = others.is_some_and(|o| o >= speed::BUSY_CPUS);
             let mut stop = match others {
                 Some(o) if first.load && busy => Stop::inconclusive(format!(
                     "{}; but other programs kept {o:.2} CPUs busy meanwhile, which slows a pool's hand-over alone: \
@@ -359,7 +382,7 @@ impl<'a> Session<'a> {
             t.parent_pid = outcome.pid;
             parlab::timeline::text(&t, 50)
         });
-        Ok(LearnerRun { timing, evidence: traced.then_some(ev), timeline })
+        Ok(LearnerRun { timing, evidence: traced.then_some(ev), timeline, doubt })
     }
 }
 

@@ -247,13 +247,22 @@ fn ex07_sequential_with_a_token_overlap_fails() {
 
 /// 07: answers from a sieve, the protocol spoken by hand, both reporting
 /// threads pinned to one CPU, each burning two thirds of the work's CPU time.
-/// (Written by a red team; it once passed at 1.57x on 0.98 CPUs.)
+/// (Written by a red team; it once passed at 1.57x on 0.98 CPUs.) On a quiet
+/// machine its short CPU time fails it; beside a busy CPU, where a correct
+/// 07 was seen counting in 0.79 of the baseline's CPU time, it may be
+/// inconclusive, and never passes.
 #[test]
-fn ex07_one_cpu_and_a_third_less_work_fails() {
+fn ex07_one_cpu_and_a_third_less_work_never_passes() {
     let src = include_str!("programs/ex07_one_cpu_and_a_third_less_work.rs");
-    let v = expect_failure_when_busy("h07-onecpu", "07_cpu_bound", src, &[], "");
+    let v = expect_no_pass_when_busy("h07-onecpu", "07_cpu_bound", src, &[]);
     let why = deciding(&v);
-    assert!(why.contains("at a time on average") || why.contains("CPU-seconds") || why.contains("less work"), "{why}");
+    assert!(
+        why.contains("at a time on average")
+            || why.contains("CPU-seconds")
+            || why.contains("less work")
+            || why.contains("busy"),
+        "{why}"
+    );
 }
 
 /// 08: threads spin for as long as the work would take while a sieve gives

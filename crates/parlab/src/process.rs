@@ -58,6 +58,12 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     ///
     /// Fails with [`Error::MultiThreaded`] if this process has other threads
     /// (see [`crate::ensure_single_threaded`]).
+    ///
+    /// ```
+    /// let parent = std::process::id();
+    /// let child = parlab::Process::start(move || std::process::id() != parent).unwrap();
+    /// assert!(child.join().unwrap()); // it ran in another process
+    /// ```
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
         let report = crate::sys::anonymous_file()?;
         let report_fd = report.as_raw_fd();
@@ -105,6 +111,12 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
 
 impl<R: DeserializeOwned> Process<R> {
     /// The child's process id.
+    ///
+    /// ```
+    /// let child = parlab::Process::start(|| 1).unwrap();
+    /// assert_ne!(child.pid(), std::process::id() as i32);
+    /// child.join().unwrap();
+    /// ```
     pub fn pid(&self) -> i32 {
         self.pid.as_raw()
     }
@@ -126,12 +138,26 @@ impl<R: DeserializeOwned> Process<R> {
 
     /// Waits for the child to end and says how it ended, keeping its value
     /// for [`Process::join`] (Python's `join`, after which `exitcode` is set).
+    ///
+    /// ```
+    /// let mut child = parlab::Process::start(|| 5).unwrap();
+    /// assert_eq!(child.wait().unwrap(), &parlab::ExitHow::Code(0));
+    /// assert_eq!(child.join().unwrap(), 5); // the value was kept
+    /// ```
     pub fn wait(&mut self) -> Result<&ExitHow> {
         self.wait_until(None)?;
         Ok(self.status.as_ref().expect("set once the child is reaped"))
     }
 
     /// Waits at most `timeout`; `Ok(None)` if the child is still running.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut slow = parlab::Process::start(|| std::thread::sleep(Duration::from_secs(60))).unwrap();
+    /// assert!(slow.join_timeout(Duration::from_millis(50)).unwrap().is_none());
+    /// slow.kill().unwrap(); // and dropping it would have killed it too
+    /// ```
     pub fn join_timeout(&mut self, timeout: Duration) -> Result<Option<R>> {
         if !self.wait_until(Some(Instant::now() + timeout))? {
             return Ok(None);
@@ -140,26 +166,57 @@ impl<R: DeserializeOwned> Process<R> {
     }
 
     /// Whether the child is still running.
+    ///
+    /// ```
+    /// let mut child = parlab::Process::start(|| ()).unwrap();
+    /// child.wait().unwrap();
+    /// assert!(!child.is_alive());
+    /// ```
     pub fn is_alive(&mut self) -> bool {
         matches!(self.wait_until(Some(Instant::now())), Ok(false))
     }
 
     /// How the child ended, once it has: an exit code or a signal.
+    ///
+    /// ```
+    /// let mut child = parlab::Process::start(|| ()).unwrap();
+    /// child.wait().unwrap();
+    /// assert_eq!(child.exit_status(), Some(&parlab::ExitHow::Code(0)));
+    /// ```
     pub fn exit_status(&self) -> Option<&ExitHow> {
         self.status.as_ref()
     }
 
     /// When and where the child ran its closure, once it has sent its result.
+    ///
+    /// ```
+    /// let mut child = parlab::Process::start(|| ()).unwrap();
+    /// child.wait().unwrap();
+    /// assert_eq!(child.span().unwrap().pid, child.pid());
+    /// ```
     pub fn span(&self) -> Option<&Span> {
         self.span.as_ref()
     }
 
     /// Asks the child to stop (SIGTERM).
+    ///
+    /// ```
+    /// let child = parlab::Process::start(|| std::thread::sleep(std::time::Duration::from_secs(60))).unwrap();
+    /// child.terminate().unwrap();
+    /// assert!(child.join().is_err()); // ended by the signal, with no result
+    /// ```
     pub fn terminate(&self) -> Result<()> {
         self.signal(Signal::SIGTERM)
     }
 
     /// Stops the child at once (SIGKILL).
+    ///
+    /// ```
+    /// let child = parlab::Process::start(|| std::thread::sleep(std::time::Duration::from_secs(60))).unwrap();
+    /// child.kill().unwrap();
+    /// let why = child.join().unwrap_err().to_string();
+    /// assert!(why.contains("SIGKILL"), "{why}");
+    /// ```
     pub fn kill(&self) -> Result<()> {
         self.signal(Signal::SIGKILL)
     }

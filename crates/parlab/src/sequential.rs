@@ -16,22 +16,46 @@ pub struct Sequential {
 
 impl Sequential {
     /// A runner with no task run yet.
+    ///
+    /// ```
+    /// let seq = parlab::Sequential::new();
+    /// assert!(seq.take_spans().is_empty());
+    /// ```
     pub fn new() -> Sequential {
         Sequential::default()
     }
 
     /// Runs `f` now; a panic comes back as [`Error::Panicked`].
+    ///
+    /// ```
+    /// let seq = parlab::Sequential::new();
+    /// assert_eq!(seq.run(|| 6 * 7).unwrap(), 42);
+    /// let failed = seq.run(|| -> u8 { panic!("no") });
+    /// assert!(matches!(failed, Err(parlab::Error::Panicked { message }) if message == "no"));
+    /// ```
     pub fn run<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
         let index = self.spans.borrow().len();
         self.run_indexed(|()| f(), (), index)
     }
 
     /// Runs `f` on every input in order; the first failure fails the call.
+    ///
+    /// ```
+    /// let seq = parlab::Sequential::new();
+    /// assert_eq!(seq.map(|x: u32| x * 10, [1, 2]).unwrap(), [10, 20]);
+    /// ```
     pub fn map<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<Vec<R>> {
         inputs.into_iter().enumerate().map(|(i, a)| self.run_indexed(f, a, i)).collect()
     }
 
     /// Runs `f(arg)` now; the handle holds its result.
+    ///
+    /// ```
+    /// let seq = parlab::Sequential::new();
+    /// let task = seq.submit(|x: u32| x + 1, 1);
+    /// assert!(task.is_finished()); // it ran before submit returned
+    /// assert_eq!(task.join().unwrap(), 2);
+    /// ```
     pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Task<'_, R> {
         let index = self.spans.borrow().len();
         Task::new(TaskKind::Done(self.run_indexed(f, arg, index)))
@@ -39,6 +63,12 @@ impl Sequential {
 
     /// Runs `f` on every input in order, then yields `(index, result)` in
     /// that order, which is the order they finished in.
+    ///
+    /// ```
+    /// let seq = parlab::Sequential::new();
+    /// let done: Vec<(usize, u32)> = seq.as_completed(|x: u32| x, [5, 6]).map(|(i, r)| (i, r.unwrap())).collect();
+    /// assert_eq!(done, [(0, 5), (1, 6)]);
+    /// ```
     pub fn as_completed<'s, A, R: 's>(
         &'s self,
         f: fn(A) -> R,
@@ -50,6 +80,14 @@ impl Sequential {
     }
 
     /// Spans of every task run so far, taken out.
+    ///
+    /// ```
+    /// let seq = parlab::Sequential::new();
+    /// seq.map(|x: u32| x, [1, 2, 3]).unwrap();
+    /// let spans = seq.take_spans();
+    /// assert_eq!(spans.iter().map(|s| s.index).collect::<Vec<_>>(), [0, 1, 2]);
+    /// assert!(spans.windows(2).all(|w| w[0].end_ns <= w[1].start_ns)); // one after the other
+    /// ```
     pub fn take_spans(&self) -> Vec<Span> {
         std::mem::take(&mut self.spans.borrow_mut())
     }

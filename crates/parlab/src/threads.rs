@@ -144,6 +144,10 @@ struct Spans {
 
 impl ThreadPool {
     /// Starts `workers` threads (at least one).
+    ///
+    /// ```
+    /// assert_eq!(parlab::ThreadPool::new(0).unwrap().size(), 1);
+    /// ```
     pub fn new(workers: usize) -> Result<ThreadPool> {
         let n = workers.max(1);
         let spans = Arc::new(Spans {
@@ -168,21 +172,43 @@ impl ThreadPool {
     }
 
     /// One thread per usable CPU (affinity and cgroup limits counted).
+    ///
+    /// ```
+    /// let pool = parlab::ThreadPool::with_default_size().unwrap();
+    /// assert_eq!(pool.size(), parlab::Cpus::detect().usable);
+    /// ```
     pub fn with_default_size() -> Result<ThreadPool> {
         ThreadPool::new(crate::sys::Cpus::detect().usable)
     }
 
     /// Number of worker threads.
+    ///
+    /// ```
+    /// assert_eq!(parlab::ThreadPool::new(3).unwrap().size(), 3);
+    /// ```
     pub fn size(&self) -> usize {
         self.pool.current_num_threads()
     }
 
     /// Spans of every task that finished so far, taken out of the pool.
+    ///
+    /// ```
+    /// let pool = parlab::ThreadPool::new(2).unwrap();
+    /// pool.map(|x: u64| x + 1, [1, 2]).unwrap();
+    /// let spans = pool.take_spans();
+    /// assert_eq!(spans.len(), 2);
+    /// assert!(spans.iter().all(|s| s.pid == std::process::id() as i32)); // threads of this process
+    /// ```
     pub fn take_spans(&self) -> Vec<Span> {
         std::mem::take(&mut self.spans.taken.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Queues `f(arg)` and returns a handle to join it.
+    ///
+    /// ```
+    /// let pool = parlab::ThreadPool::new(2).unwrap();
+    /// assert_eq!(pool.submit(|x: u64| x * x, 9).unwrap().join().unwrap(), 81);
+    /// ```
     pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>>
     where
         A: Send + 'static,
@@ -212,6 +238,11 @@ impl ThreadPool {
 
     /// Runs `f` on every input; results in input order, the first failure (in
     /// input order) fails the call.
+    ///
+    /// ```
+    /// let pool = parlab::ThreadPool::new(2).unwrap();
+    /// assert_eq!(pool.map(|x: u64| x * 2, [1, 2, 3]).unwrap(), [2, 4, 6]);
+    /// ```
     pub fn map<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<Vec<R>>
     where
         A: Send + 'static,
@@ -222,6 +253,13 @@ impl ThreadPool {
 
     /// Like [`ThreadPool::map`], handing `chunk_size` tasks to a thread at a
     /// time and timing each chunk as one span.
+    ///
+    /// ```
+    /// let pool = parlab::ThreadPool::new(2).unwrap();
+    /// let halves = pool.map_chunked(|x: u64| x / 2, 0..100, 25).unwrap();
+    /// assert_eq!(halves[99], 49);
+    /// assert_eq!(pool.take_spans().len(), 4); // one span per chunk of 25
+    /// ```
     pub fn map_chunked<A, R>(
         &self,
         f: fn(A) -> R,
@@ -259,6 +297,17 @@ impl ThreadPool {
     }
 
     /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
+    ///
+    /// ```
+    /// fn nap(ms: u64) -> u64 {
+    ///     std::thread::sleep(std::time::Duration::from_millis(ms));
+    ///     ms
+    /// }
+    ///
+    /// let pool = parlab::ThreadPool::new(2).unwrap();
+    /// let order: Vec<usize> = pool.as_completed(nap, [1000, 0]).unwrap().map(|(i, _)| i).collect();
+    /// assert_eq!(order, [1, 0]); // the short one first
+    /// ```
     pub fn as_completed<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<Completed<'_, R>>
     where
         A: Send + 'static,

@@ -9,9 +9,48 @@ use crate::witness::{Call, Work};
 use parlab::Span;
 
 /// The least share of the checker's own CPU time for the work that the
-/// reporting threads must have used: honest work in parallel uses as much or
-/// more (CPUs that share caches and clocks run each thread a little slower).
-const WITNESSED_CPU_SHARE: f64 = 0.8;
+/// reporting threads must have used, whatever the machine was doing: work
+/// not done where it was reported uses next to none. Honest work uses about
+/// as much as the baseline (0.99 to 1.09 here, beside a busy CPU too).
+const WITNESSED_CPU_SHARE: f64 = 0.5;
+
+/// The share below which the work looks short on a quiet machine. A
+/// CPU-second buys more or less work with what shares the core (in CI, two
+/// virtual CPUs beside a busy `yes`, a correct 07 counted in 0.79 of a
+/// baseline that had overflow checks on): between the two shares, the
+/// verdict is "failed" on a quiet machine and "inconclusive" where the
+/// kernel saw the CPUs busy.
+const QUIET_CPU_SHARE: f64 = 0.8;
+
+/// The CPU time the reporting threads used for the work against what the
+/// checker's sequential run took, when it is short of [`QUIET_CPU_SHARE`]
+/// (but not of [`WITNESSED_CPU_SHARE`], which [`account`] fails at once).
+pub fn short_of_cpu(run: &Run) -> Option<String> {
+    let (used, work, what) = witnessed_cpu(run)?;
+    (used < QUIET_CPU_SHARE * work).then(|| {
+        format!(
+            "the threads that reported {what} used {used:.2} CPU-seconds for it, where it takes {work:.2} (the \
+             checker's sequential run): less than the work needs"
+        )
+    })
+}
+
+/// CPU-seconds the reporting threads used for the counting (or the tiny
+/// calls), the checker's own for the same work, and which work it was.
+fn witnessed_cpu(run: &Run) -> Option<(f64, f64, &'static str)> {
+    let work = run.work_cpu_secs.filter(|&w| w >= 0.05)?;
+    let (mut cpu_ns, mut what) = (0u64, None);
+    for c in run.calls {
+        let Some(end) = &c.end else { continue };
+        match c.work {
+            Work::Count(..) => what = Some("the counts"),
+            Work::Tiny(_) => what = Some("the calls of tiny"),
+            _ => continue,
+        }
+        cpu_ns += end.cpu_ns.unwrap_or(0);
+    }
+    Some((cpu_ns as f64 / 1e9, work, what?))
+}
 
 /// Accounts for every task of the input in the run's witnessed calls: the
 /// first reason it cannot, or the spans of the calls that ended, numbered by
@@ -301,13 +340,12 @@ fn covers(calls: &[&Call], (from, to): (u64, u64), who: &str) -> Result<(), Stri
 /// task, thread and `solve` ended) against the numbers the input holds, and
 /// the CPU time the reporting threads used for them.
 fn tiny_calls(numbers: u64, run: &Run) -> Result<(), String> {
-    let (mut seen, mut cpu_ns) = (0u64, 0u64);
+    let mut seen = 0u64;
     for c in run.calls {
-        let (Work::Tiny(n), Some(end)) = (&c.work, &c.end) else {
+        let (Work::Tiny(n), Some(_)) = (&c.work, &c.end) else {
             return Err(format!("your program ran {} where this exercise calls tiny on each number", c.work));
         };
         seen += n;
-        cpu_ns += end.cpu_ns.unwrap_or(0);
     }
     if seen > numbers {
         return Err(format!(
@@ -321,14 +359,13 @@ fn tiny_calls(numbers: u64, run: &Run) -> Result<(), String> {
              come from the work, not from a shortcut)"
         ));
     }
-    if let Some(work) = run.work_cpu_secs.filter(|&w| w >= 0.05) {
-        let used = cpu_ns as f64 / 1e9;
-        if used < WITNESSED_CPU_SHARE * work {
-            return Err(format!(
-                "the threads that reported the calls of tiny used {used:.2} CPU-seconds for them, where they take \
-                 {work:.2} (the checker's sequential run): the calls were not made where they were reported"
-            ));
-        }
+    if let Some((used, work, _)) = witnessed_cpu(run)
+        && used < WITNESSED_CPU_SHARE * work
+    {
+        return Err(format!(
+            "the threads that reported the calls of tiny used {used:.2} CPU-seconds for them, where they take \
+             {work:.2} (the checker's sequential run): the calls were not made where they were reported"
+        ));
     }
     Ok(())
 }
@@ -337,7 +374,6 @@ fn tiny_calls(numbers: u64, run: &Run) -> Result<(), String> {
 /// sieves each range itself), and the threads that counted used about the
 /// CPU time the counting takes.
 fn right_counts(run: &Run) -> Result<(), String> {
-    let mut cpu_ns = 0u64;
     for c in run.calls {
         let (Work::Count(a, b), Some(end)) = (&c.work, &c.end) else { continue };
         let primes = primes_in(*a, *b);
@@ -347,17 +383,15 @@ fn right_counts(run: &Run) -> Result<(), String> {
                 c.work, end.result
             ));
         }
-        cpu_ns += end.cpu_ns.unwrap_or(0);
     }
     let counted = run.calls.iter().any(|c| matches!(c.work, Work::Count(..)));
-    if let Some(work) = run.work_cpu_secs.filter(|&w| counted && w >= 0.05) {
-        let used = cpu_ns as f64 / 1e9;
-        if used < WITNESSED_CPU_SHARE * work {
-            return Err(format!(
-                "the threads that reported the counts used {used:.2} CPU-seconds while counting, where the counting \
-                 takes {work:.2} (the checker's sequential run): the counting was not done where it was reported"
-            ));
-        }
+    if let Some((used, work, _)) = witnessed_cpu(run).filter(|_| counted)
+        && used < WITNESSED_CPU_SHARE * work
+    {
+        return Err(format!(
+            "the threads that reported the counts used {used:.2} CPU-seconds while counting, where the counting \
+             takes {work:.2} (the checker's sequential run): the counting was not done where it was reported"
+        ));
     }
     Ok(())
 }
@@ -378,6 +412,34 @@ mod tests {
             end: None,
             died: false,
         }
+    }
+
+    #[test]
+    fn counting_with_less_cpu_than_the_work_fails_and_a_little_less_depends_on_the_machine() {
+        let processes = parlab_sandbox::procs::ProcessLog::new(None, 0);
+        let counted = |cpu_ms: u64| {
+            let mut c = call(2, 0, 1000);
+            c.end = Some(crate::witness::End {
+                at_ns: 1,
+                result: serde_json::json!(primes_in(0, 1000)),
+                pid: 2,
+                cpu_ns: Some(cpu_ms * 1_000_000),
+            });
+            vec![c]
+        };
+        let run = |calls| Run {
+            calls,
+            main_pid: 1,
+            uid: 0,
+            processes: &processes,
+            time_scale: 1.0,
+            work_cpu_secs: Some(0.2),
+        };
+        let (honest, short, none) = (counted(190), counted(150), counted(10));
+        assert!(right_counts(&run(&honest)).is_ok() && short_of_cpu(&run(&honest)).is_none());
+        assert!(right_counts(&run(&short)).is_ok(), "0.75 of the work: not failed whatever the machine does");
+        assert!(short_of_cpu(&run(&short)).unwrap().contains("used 0.15 CPU-seconds for it, where it takes 0.20"));
+        assert!(right_counts(&run(&none)).unwrap_err().contains("not done where it was reported"));
     }
 
     #[test]

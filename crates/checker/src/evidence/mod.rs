@@ -5,7 +5,7 @@
 
 mod account;
 
-pub use account::account;
+pub use account::{account, short_of_cpu};
 
 use crate::inputs::Input;
 use crate::manifest::{Exercise, OverlapRule, SpeedupRule, WhereRule};

@@ -162,6 +162,27 @@ pub fn expect_failure_when_busy(test: &str, exercise: &str, source: &str, extra:
     failure_in_turn(test, exercise, source, extra, why)
 }
 
+/// Verifies `source` beside a busy CPU and expects it not to pass: failed,
+/// or inconclusive for a reason that names the busy CPUs. For a wrong
+/// program whose evidence only a quiet machine makes decisive.
+pub fn expect_no_pass_when_busy(test: &str, exercise: &str, source: &str, extra: &[&str]) -> Value {
+    let _turn = turn();
+    let _hog = Hog::start();
+    let dir = exercises_with(test, &[(exercise, source)]);
+    let (code, v) = verdict(&dir, exercise, extra);
+    eprintln!("verdict of {test} ({exercise}): {} - {}", v["verdict"], deciding(&v));
+    match v["verdict"].as_str() {
+        Some("failed") => assert_eq!(code, 1, "{test}: exit code"),
+        Some("inconclusive") => {
+            assert_eq!(code, 3, "{test}: exit code");
+            assert!(deciding(&v).contains("busy"), "{test}: inconclusive for a reason the load does not explain: {v}");
+        }
+        _ => panic!("{test} passed beside a busy CPU: {v}"),
+    }
+    assert!(no_learner_process(), "{test}: a process of the learner's is still running");
+    v
+}
+
 fn failure_in_turn(test: &str, exercise: &str, source: &str, extra: &[&str], why: &str) -> Value {
     let dir = exercises_with(test, &[(exercise, source)]);
     let (code, v) = verdict(&dir, exercise, extra);

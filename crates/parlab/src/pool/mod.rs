@@ -47,6 +47,11 @@ impl ProcessPool {
     /// Starts `workers` worker processes (at least one).
     ///
     /// Fails with [`Error::MultiThreaded`] if this process has other threads.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// assert_eq!(pool.size(), 2);
+    /// ```
     pub fn new(workers: usize) -> Result<ProcessPool> {
         ProcessPool::builder(workers).build()
     }
@@ -73,16 +78,32 @@ impl ProcessPool {
     /// Python 3.13's default does, with `os.process_cpu_count()`) and the
     /// cgroup quota (which Python ignores); up to 3.12 Python used
     /// `os.cpu_count()`, every CPU of the machine.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::with_default_size().unwrap();
+    /// assert_eq!(pool.size(), parlab::Cpus::detect().usable);
+    /// ```
     pub fn with_default_size() -> Result<ProcessPool> {
         ProcessPool::new(crate::sys::Cpus::detect().usable)
     }
 
     /// Number of workers.
+    ///
+    /// ```
+    /// assert_eq!(parlab::ProcessPool::new(3).unwrap().size(), 3);
+    /// ```
     pub fn size(&self) -> usize {
         self.inner.borrow().workers.len()
     }
 
     /// The workers' process ids, in worker order.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// let pids = pool.pids();
+    /// assert_eq!(pids.len(), 2);
+    /// assert!(!pids.contains(&(std::process::id() as i32))); // other processes than this one
+    /// ```
     pub fn pids(&self) -> Vec<i32> {
         self.inner.borrow().workers.iter().map(|w| w.pid.as_raw()).collect()
     }
@@ -90,6 +111,15 @@ impl ProcessPool {
     /// Spans of every task that finished so far, taken out of the pool (at
     /// most the latest 100,000 chunks' worth are kept between takes, so that
     /// millions of tiny tasks cost no memory).
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// pool.map(|x: u64| x * 2, [1, 2, 3]).unwrap();
+    /// let spans = pool.take_spans();
+    /// assert_eq!(spans.len(), 3);
+    /// assert!(spans.iter().all(|s| pool.pids().contains(&s.pid))); // each ran in a worker
+    /// assert!(pool.take_spans().is_empty()); // taken out
+    /// ```
     pub fn take_spans(&self) -> Vec<Span> {
         let mut inner = self.inner.borrow_mut();
         inner.dropped_spans = 0;
@@ -97,6 +127,12 @@ impl ProcessPool {
     }
 
     /// Queues `f(arg)` and returns a handle to join it.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// let task = pool.submit(|x: u64| x * x, 7).unwrap();
+    /// assert_eq!(task.join().unwrap(), 49);
+    /// ```
     pub fn submit<'p, A, R>(&'p self, f: fn(A) -> R, arg: A) -> Result<Task<'p, R>>
     where
         A: Serialize + DeserializeOwned,
@@ -111,6 +147,13 @@ impl ProcessPool {
 
     /// Runs `f` on every input and returns the results in input order; the
     /// first failed task (in input order) makes the whole call fail.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// assert_eq!(pool.map(|x: u64| x + 1, [1, 2, 3]).unwrap(), [2, 3, 4]);
+    /// let failed = pool.map(|x: u64| 10 / x, [5, 0, 2]);
+    /// assert!(matches!(failed, Err(parlab::Error::Panicked { .. })));
+    /// ```
     pub fn map<A, R>(&self, f: fn(A) -> R, inputs: impl IntoIterator<Item = A>) -> Result<Vec<R>>
     where
         A: Serialize + DeserializeOwned,
@@ -121,6 +164,13 @@ impl ProcessPool {
 
     /// Like [`ProcessPool::map`], sending `chunk_size` tasks per message:
     /// for many tiny tasks, where one message per task costs more than the task.
+    ///
+    /// ```
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// let squares = pool.map_chunked(|x: u64| x * x, 0..1000, 100).unwrap();
+    /// assert_eq!(squares[999], 998_001);
+    /// assert_eq!(pool.take_spans().len(), 10); // one span per chunk of 100
+    /// ```
     pub fn map_chunked<A, R>(
         &self,
         f: fn(A) -> R,
@@ -149,6 +199,17 @@ impl ProcessPool {
     }
 
     /// Runs `f` on every input; yields `(input index, result)` as tasks finish.
+    ///
+    /// ```
+    /// fn nap(ms: u64) -> u64 {
+    ///     std::thread::sleep(std::time::Duration::from_millis(ms));
+    ///     ms
+    /// }
+    ///
+    /// let pool = parlab::ProcessPool::new(2).unwrap();
+    /// let order: Vec<usize> = pool.as_completed(nap, [1000, 0]).unwrap().map(|(i, _)| i).collect();
+    /// assert_eq!(order, [1, 0]); // the short one first
+    /// ```
     pub fn as_completed<'p, A, R>(
         &'p self,
         f: fn(A) -> R,
@@ -166,6 +227,15 @@ impl ProcessPool {
 
     /// Stops the pool: with [`Shutdown::Wait`] after every submitted task
     /// ran, with [`Shutdown::CancelPending`] after the running ones did.
+    ///
+    /// ```
+    /// use parlab::{ProcessPool, Shutdown};
+    ///
+    /// let pool = ProcessPool::new(1).unwrap();
+    /// let task = pool.submit(|x: u64| x + 1, 1).unwrap();
+    /// drop(task); // not joined: Wait still lets it run
+    /// pool.shutdown(Shutdown::Wait).unwrap();
+    /// ```
     pub fn shutdown(self, mode: Shutdown) -> Result<()> {
         {
             let mut inner = self.inner.borrow_mut();
