@@ -16,8 +16,8 @@ const WITNESSED_CPU_SHARE: f64 = 0.5;
 
 /// The share below which the work looks short on a quiet machine. A
 /// CPU-second buys more or less work with what shares the core (in CI, two
-/// virtual CPUs beside a busy `yes`, a correct 07 counted in 0.79 of a
-/// baseline that had overflow checks on): between the two shares, the
+/// virtual CPUs beside a busy `yes`, a correct 07 counted in 0.79 of the
+/// baseline's CPU time): between the two shares, the
 /// verdict is "failed" on a quiet machine and "inconclusive" where the
 /// kernel saw the CPUs busy.
 const QUIET_CPU_SHARE: f64 = 0.8;
