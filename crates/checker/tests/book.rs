@@ -7,6 +7,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
+/// The tests of this file one at a time: a program file written by one
+/// while the other forks cannot be run ("Text file busy") until the fork
+/// has exec'd.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A copy of this checker in a folder of its own, with `beside` next to it.
 fn checker_alone(beside: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -40,6 +45,7 @@ fn book(checker: &Path, course: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn checker_book_starts_the_book_server_beside_it_with_the_courses_folder() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let course = bare_course();
     let said = course.path().join("args");
     let script = format!("#!/bin/sh\necho \"$@\" > {}\n", said.display());
@@ -53,6 +59,7 @@ fn checker_book_starts_the_book_server_beside_it_with_the_courses_folder() {
 
 #[test]
 fn without_a_book_server_it_says_how_to_install_one() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let course = bare_course();
     let checker = checker_alone(None);
     let out = book(checker.path(), course.path(), &[]);
