@@ -14,6 +14,8 @@ pub const MIN_PAIRS: usize = 3;
 pub const MAX_PAIRS: usize = 7;
 /// Spread ((max - min) / median) above which timings are too noisy to judge.
 const NOISY: f64 = 0.25;
+/// How far on one side of the bar every pairing must be to need no more pairs.
+const MARGIN: f64 = 0.05;
 /// Share of the expected speedup that passes.
 pub const PASS_SHARE: f64 = 0.75;
 /// CPUs that other programs may keep busy before a timing is not trusted.
@@ -92,12 +94,29 @@ impl Timings {
     /// spreads (each side's slowest run left out, as one slow run does not
     /// move a median) are narrow, or [`MAX_PAIRS`] is reached. More pairs
     /// only sharpen the medians: a spread never decides a verdict.
-    pub fn enough(&self) -> bool {
+    ///
+    /// Wide spreads need no more pairs where every pairing of a baseline
+    /// run with a run of the program lands on the same side of the bar,
+    /// with a margin: a median of such pairs cannot land elsewhere, and a
+    /// program forty times slower than the bar is not timed seven times.
+    pub fn enough(&self, e: &Expectation) -> bool {
         let n = self.baseline.len().min(self.learner.len());
         n >= MAX_PAIRS
             || (n >= MIN_PAIRS
-                && spread(&but_slowest(&walls(&self.baseline))) < NOISY / 2.0
-                && spread(&but_slowest(&walls(&self.learner))) < NOISY / 2.0)
+                && ((spread(&but_slowest(&walls(&self.baseline))) < NOISY / 2.0
+                    && spread(&but_slowest(&walls(&self.learner))) < NOISY / 2.0)
+                    || self.decided(e)))
+    }
+
+    /// Whether the slowest and the fastest pairing both fall short of the
+    /// bar, or both clear it (and stay under the ceiling), by [`MARGIN`].
+    fn decided(&self, e: &Expectation) -> bool {
+        let (b, l) = (walls(&self.baseline), walls(&self.learner));
+        let min = |xs: &[f64]| xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
+        let (lowest, highest) = (min(&b) / max(&l).max(1e-9), max(&b) / min(&l).max(1e-9));
+        highest < e.required * (1.0 - MARGIN)
+            || (lowest > e.required * (1.0 + MARGIN) && highest < e.ceiling * (1.0 - MARGIN))
     }
 
     /// CPUs other programs kept busy: the lesser of the average over the
@@ -351,6 +370,25 @@ mod tests {
         assert!(near.reasons[0].contains("gave the checker's own count only 1.45x"), "{:?}", near.reasons);
         let (e, m) = cpu_bound(0.9); // far below what the machine gave: still a failure
         assert_eq!(judge(&e, &m, Some(1.45)).unwrap_err().status, crate::verdict::Status::Failed);
+    }
+
+    #[test]
+    fn wide_spreads_need_more_pairs_only_where_the_bar_lies_within_them() {
+        let (e, _) = cpu_bound(1.0);
+        let timed = |baseline: &[f64], learner: &[f64]| {
+            let t = |w: &f64| Timing { wall_secs: *w, cpu_secs: *w, others_cpu_secs: None };
+            Timings { baseline: baseline.iter().map(t).collect(), learner: learner.iter().map(t).collect() }
+        };
+        // Forty times too slow in every pairing, however the runs vary.
+        assert!(timed(&[0.1, 0.2, 0.13], &[3.0, 5.0, 4.0]).enough(&e));
+        // Well over the bar (1.5x) and under the ceiling (2.6x) in every pairing.
+        assert!(timed(&[0.2, 0.24, 0.2], &[0.1, 0.12, 0.1]).enough(&e));
+        // The bar lies between the slowest and the fastest pairing: more pairs.
+        assert!(!timed(&[0.2, 0.3, 0.25], &[0.1, 0.2, 0.15]).enough(&e));
+        // Above the ceiling in one pairing: more pairs.
+        assert!(!timed(&[0.2, 0.3, 0.25], &[0.1, 0.1, 0.09]).enough(&e));
+        // Never fewer than the least number of pairs.
+        assert!(!timed(&[0.1, 0.2], &[3.0, 5.0]).enough(&e));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Grading one exercise: build -> run -> measure -> judge -> report.
 //!
 //! The checker's own sequential baseline gives the expected answer, which
-//! stays in the checker's memory. Then the program and the baseline run in
-//! turns (A B A B ...). Every run of the program is the same (same input,
+//! stays in the checker's memory. The program runs first (one not done, or
+//! crashed, is told so without waiting for the baseline), then the baseline,
+//! then the two in turns (B A B A ...). Every run of the program is the same (same input,
 //! traced the same way), so a program cannot tell a graded run from a timed
 //! one, and every run is graded: its answer, its trace against the kernel's
 //! record, and where and when its tasks ran. Each step returns
@@ -64,10 +65,17 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     let expectation = Expectation::of(ex, &input, &v.cpus);
     let mut session = Session::new(ex, opts, &built, &input, launcher);
 
+    // The program runs first: one that is not done, crashes or never ends
+    // is told so without waiting for the baseline (five seconds of MPI
+    // counting). So the first pair runs program then baseline, the rest
+    // baseline then program.
+    status_line(opts, "running your program");
+    let ran = session.execute().map_err(|stop| stop.in_runs(&[1]))?;
+    session.finished(&ran).map_err(|stop| stop.in_runs(&[1]))?;
+    session.misshapen(&ran).map_err(|stop| stop.in_runs(&[1]))?;
     status_line(opts, "running the checker's sequential baseline");
     let (first_baseline, expected) = session.baseline()?;
-    status_line(opts, "running your program");
-    let first = session.learner_run(&expected)?;
+    let first = session.learner_run(&expected, Some(ran))?;
     v.evidence = first.evidence.clone();
     v.timeline = first.timeline.clone();
     let sound = if input.traced() {
@@ -90,10 +98,10 @@ fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
         }
     };
     let mut timings = Timings { baseline: vec![first_baseline], learner: vec![first.timing] };
-    while !timings.enough() {
+    while !timings.enough(&expectation) {
         status_line(opts, &format!("timing: pair {} of at least {}", timings.learner.len() + 1, speed::MIN_PAIRS));
         timings.baseline.push(session.baseline()?.0);
-        let run = session.learner_run(&expected)?;
+        let run = session.learner_run(&expected, None)?;
         doubt = doubt.or(run.doubt);
         timings.learner.push(run.timing);
     }
@@ -127,6 +135,14 @@ impl From<Stop> for Judged {
     fn from(stop: Stop) -> Judged {
         Judged::Stop(stop)
     }
+}
+
+/// One run of the program, not judged yet: how it ended, what the witness
+/// heard, and the answer file it left.
+struct Ran {
+    outcome: RunOutcome,
+    calls: Result<Vec<crate::witness::Call>, String>,
+    got: Result<Option<Value>, String>,
 }
 
 /// What one graded run of the program gave.
@@ -245,9 +261,14 @@ impl<'a> Session<'a> {
     /// most, and the problem seen in any two runs of a verification fails.
     /// So a program that does the work one task at a time in some runs only
     /// fails, and a correct one on a busy machine does not.
-    fn learner_run(&mut self, expected: &Value) -> Result<LearnerRun, Stop> {
+    /// `ran` is a run already made, to judge first.
+    fn learner_run(&mut self, expected: &Value, mut ran: Option<Ran>) -> Result<LearnerRun, Stop> {
         for _ in 0..NOISY_RETRIES + 1 {
-            match self.one_run(expected) {
+            let judged = match ran.take() {
+                Some(ran) => self.judge_run(ran, expected),
+                None => self.execute().map_err(Judged::Stop).and_then(|ran| self.judge_run(ran, expected)),
+            };
+            match judged {
                 Ok(run) => return Ok(run),
                 Err(Judged::Noise(stop, busy)) => {
                     self.noisy_runs.push(self.runs);
@@ -261,9 +282,10 @@ impl<'a> Session<'a> {
         Err(Stop::failed("every run of your program showed a problem").in_runs(&self.noisy_runs))
     }
 
-    fn one_run(&mut self, expected: &Value) -> Result<LearnerRun, Judged> {
+    /// Runs the program once, in a private folder, witnessed; judges nothing.
+    fn execute(&mut self) -> Result<Ran, Stop> {
         self.runs += 1;
-        let cant = |what: &str, e: &dyn std::fmt::Display| Judged::Stop(Stop::failed(format!("cannot {what}: {e}")));
+        let cant = |what: &str, e: &dyn std::fmt::Display| Stop::failed(format!("cannot {what}: {e}"));
         let dir = tempfile::Builder::new()
             .prefix("parlab-checker-")
             .tempdir()
@@ -308,33 +330,67 @@ impl<'a> Session<'a> {
             user.sweep_temporary_files(started, dir.path());
         }
         let outcome = outcome.map_err(|e| cant("start your program", &e))?;
-        self.judge_run(&outcome, calls, got, expected)
+        Ok(Ran { outcome, calls, got })
     }
 
-    fn judge_run(
-        &self,
-        outcome: &RunOutcome,
-        calls: Result<Vec<crate::witness::Call>, String>,
-        got: Result<Option<Value>, String>,
-        expected: &Value,
-    ) -> Result<LearnerRun, Judged> {
-        let (ex, input) = (self.ex, self.input);
-        let got = got.map_err(Stop::failed)?;
+    /// Whether the run ended as a finished program does: not stopped at a
+    /// `todo!()`, no crash, no time limit, an answer file fit to read.
+    /// Needs no baseline.
+    fn finished(&self, ran: &Ran) -> Result<(), Stop> {
+        let got = ran.got.as_ref().map_err(|e| Stop::failed(e.clone()))?;
         if let Some(why) = grade::not_done(got.as_ref()) {
-            return Err(Stop::new(crate::verdict::Status::NotDone, why).into());
+            return Err(Stop::new(crate::verdict::Status::NotDone, why));
         }
-        let open = calls.as_ref().ok().and_then(|c| evidence::still_running(input, c));
-        grade::ending(outcome, &self.limits, open.as_deref()).map_err(|(status, why)| Stop::new(status, why))?;
-        let calls = calls.map_err(Stop::failed)?;
-        let got = got.ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
-        let run = Run {
-            calls: &calls,
+        let open = ran.calls.as_ref().ok().and_then(|c| evidence::still_running(self.input, c));
+        grade::ending(&ran.outcome, &self.limits, open.as_deref()).map_err(|(status, why)| Stop::new(status, why))
+    }
+
+    /// A problem of where and when the tasks ran that no timing can cause
+    /// (work done twice, a rank that did nothing, a process the launcher did
+    /// not start): fails before the baseline runs. The same evidence is
+    /// judged again, in full, with the baseline's figures.
+    fn misshapen(&self, ran: &Ran) -> Result<(), Stop> {
+        let Ok(calls) = &ran.calls else { return Ok(()) };
+        let run = self.evidence_run(&ran.outcome, calls, None);
+        let spans = evidence::account(self.input, &run).map_err(Stop::failed)?;
+        let (_, problems) = evidence::shape(self.ex, self.input, &run, &spans, parlab::Cpus::detect().usable);
+        match problems.first() {
+            Some(first) if !first.noise && !first.load => {
+                let mut stop = Stop::failed(first.reason.clone());
+                stop.reasons.extend(problems[1..].iter().map(|p| p.reason.clone()));
+                Err(stop)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// What the evidence needs to know of a run; `work_cpu_secs` is the
+    /// CPU time the baseline's work took, once known.
+    fn evidence_run<'r>(
+        &self,
+        outcome: &'r RunOutcome,
+        calls: &'r [crate::witness::Call],
+        work_cpu_secs: Option<f64>,
+    ) -> Run<'r> {
+        Run {
+            calls,
             main_pid: outcome.pid,
             uid: self.run_as.as_ref().map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid),
             processes: &outcome.processes,
             time_scale: self.opts.time_scale,
-            work_cpu_secs: self.work_cpu_secs,
-        };
+            work_cpu_secs,
+        }
+    }
+
+    fn judge_run(&self, ran: Ran, expected: &Value) -> Result<LearnerRun, Judged> {
+        let (ex, input) = (self.ex, self.input);
+        self.finished(&ran)?;
+        let Ran { outcome, calls, got } = ran;
+        let outcome = &outcome;
+        let calls = calls.map_err(Stop::failed)?;
+        let got = got.map_err(Stop::failed)?;
+        let got = got.ok_or_else(|| Stop::failed("your program gave no answer: keep main() as it is"))?;
+        let run = self.evidence_run(outcome, &calls, self.work_cpu_secs);
         let spans = evidence::account(input, &run).map_err(Stop::failed)?;
         grade::answer(ex, input, &got, expected, &spans).map_err(Stop::failed)?;
         let cpus = parlab::Cpus::detect();
