@@ -5,10 +5,10 @@
 //! whose engine was changed.
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
-    let solutions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../solutions");
+    let solutions = manifest_dir().join("../../solutions");
     println!("cargo:rerun-if-changed={}", solutions.display());
     let mut names: Vec<String> = std::fs::read_dir(&solutions)
         .expect("the solutions folder beside the crates")
@@ -29,10 +29,17 @@ fn main() {
     std::fs::write(out.join("engine.rs"), engine_table()).expect("write the engine table");
 }
 
+/// This crate's folder, read when the script runs: cargo reuses a compiled
+/// build script in every clone that shares a target folder, so a path
+/// compiled into it (`env!`) would name the first clone's files.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+}
+
 /// `&[("parlab/src/lib.rs", include_bytes!(...)), ...]`: every source file
 /// of the engine's crates, and their manifests.
 fn engine_table() -> String {
-    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let crates = manifest_dir().join("..");
     let mut files = Vec::new();
     for name in ["parlab", "parlab-mpi"] {
         let root = crates.join(name);
