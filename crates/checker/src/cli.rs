@@ -79,6 +79,14 @@ pub enum Cmd {
         #[arg(long)]
         open: bool,
     },
+    /// Grade every exercise of every student's repository into a gradebook (SQLite), one student
+    /// after another; `checker class --help` lists the options.
+    #[command(disable_help_flag = true)]
+    Class {
+        /// Students' repositories, or folders that hold them, and the class grader's options.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// (internal) run the sequential reference for the baseline: input on stdin, answer on stdout
     #[command(hide = true)]
     Baseline { exercise: String },

@@ -10,7 +10,6 @@
 //! `compile`, `sandbox` (with `parlab::OtherLoad`) and `speed`, `evidence` and `grade`,
 //! `verdict`; `verify` runs the steps in that order.
 
-mod book;
 mod cli;
 mod commands;
 mod compile;
@@ -18,6 +17,7 @@ mod course;
 mod engine;
 mod evidence;
 mod grade;
+mod handoff;
 mod inputs;
 mod manifest;
 mod progress;
@@ -32,6 +32,7 @@ use clap::Parser;
 use cli::{Cli, Cmd, Grading};
 use manifest::Manifest;
 use parlab_sandbox as sandbox;
+use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
@@ -98,7 +99,22 @@ fn run(cli: Cli) -> Result<i32, String> {
         Some(Cmd::Book { port, open }) => {
             let repo = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
             let repo = repo.parent().ok_or("the exercises folder has no parent: where is the book?")?;
-            book::hand_off(repo, port, open)
+            let mut args: Vec<OsString> = vec!["--repo".into(), repo.into(), "--port".into(), port.to_string().into()];
+            if open {
+                args.push("--open".into());
+            }
+            handoff::hand_off(repo, &handoff::BOOK, args)
+        }
+        Some(Cmd::Class { args }) => {
+            let repo = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+            let repo = repo.parent().ok_or("the exercises folder has no parent: where is the course?")?;
+            let me = std::env::current_exe().map_err(|e| format!("cannot find the checker itself: {e}"))?;
+            let mut all: Vec<OsString> = vec!["--course".into(), repo.into(), "--checker".into(), me.into()];
+            if json {
+                all.push("--json".into());
+            }
+            all.extend(args);
+            handoff::hand_off(repo, &handoff::CLASS, all)
         }
         Some(Cmd::Baseline { exercise }) => {
             verify::run_baseline(manifest.find(&exercise)?)?;
