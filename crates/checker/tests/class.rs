@@ -99,5 +99,11 @@ fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
     assert!(cy.starts_with("cy ") && !cy.contains("FAIL"), "{table}");
     let (_, json, _) = class(&["--db", db_arg, "--json"]);
     assert_eq!(json.lines().count(), 6, "{json}");
+    // The build folder the class shared still builds other folders' own
+    // sources (a stage inside it once made cargo take the stage's 04 for
+    // every folder's: a starter passed).
+    let starters = exercises_with("class-after", &[]);
+    let (_, v) = verdict(&starters, "04_process_loop", &[]);
+    assert_eq!(v["verdict"], "not_done", "{v}");
     assert!(no_learner_process());
 }

@@ -26,7 +26,14 @@ pub struct Class<'a> {
 impl Class<'_> {
     pub fn grade(&self, students: &[Student], book: &Gradebook) -> Result<(), String> {
         std::fs::create_dir_all(self.target).map_err(|e| format!("cannot make {}: {e}", self.target.display()))?;
-        let stage = Stage::new(self.course, &self.target.join("class-stage"))?;
+        // Outside the build folder: cargo records a source inside the target
+        // folder by its path there, so every other workspace sharing that
+        // folder would take the stage's build of an exercise for its own.
+        let staging = tempfile::Builder::new()
+            .prefix("parlab-class-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a folder to grade in: {e}"))?;
+        let stage = Stage::new(self.course, staging.path())?;
         let version = self.checker_version()?;
         eprintln!(
             "grading {} student(s), one after another, with {version} (seed {}), building in {}: the first \
