@@ -38,6 +38,15 @@ if command -v python3 >/dev/null; then
         $py/02-python-sequential.jsonl $py/02-python-parallel.jsonl >book/src/output/02-python-timelines.txt
     cargo run -q -p checker -- timeline --like $img/07-cpu-bound-sequential.svg \
         $py/07-python-{sequential,processes,threads}.jsonl >book/src/output/07-python-timelines.txt
+    # Chapter 13's twin runs on two MPI ranks, with mpi4py.
+    if command -v mpiexec >/dev/null && python3 -c 'import mpi4py' 2>/dev/null; then
+        book/python/run.sh 13_mpi
+        # On the axis of the Rust example's timelines.
+        cargo run -q -p checker -- timeline --like $img/13-every-rank-runs-the-task.svg \
+            $py/13-python-{every-rank,results,primes}.jsonl >book/src/output/13-python-timelines.txt
+    else
+        echo "no mpiexec or mpi4py: chapter 13's Python outputs are left as they are" >&2
+    fi
 else
     echo "no python3: the Python outputs in book/python/output/ are left as they are" >&2
 fi

@@ -419,3 +419,44 @@ fn every_number_in_the_prose_comes_from_a_committed_run() {
         unsourced.join("\n")
     );
 }
+
+/// Chapter 13's Python twin runs as the chapter says, on two MPI ranks with
+/// mpi4py: the results come back in rank order from `gather` and as they
+/// came from `recv`, and each step leaves one span per rank, each in a
+/// process of its own. Where mpiexec or mpi4py is missing it says so and
+/// checks nothing, except where the tests must run MPI (`PARLAB_REQUIRE_MPI`,
+/// as CI sets it, with mpi4py from PyPI).
+#[test]
+fn the_mpi4py_twin_runs_on_two_ranks() {
+    let required = std::env::var_os("PARLAB_REQUIRE_MPI").is_some();
+    let mpi4py = std::process::Command::new("python3").args(["-c", "import mpi4py"]).output();
+    let mpiexec = std::process::Command::new("mpiexec").arg("--version").output();
+    if !(mpi4py.is_ok_and(|o| o.status.success()) && mpiexec.is_ok_and(|o| o.status.success())) {
+        assert!(!required, "PARLAB_REQUIRE_MPI is set, but mpiexec or Python's mpi4py is missing");
+        eprintln!("mpiexec or mpi4py (pip install mpi4py) is missing: chapter 13's Python twin is not run here");
+        return;
+    }
+    let out_dir = std::env::temp_dir().join(format!("parlab-13-python-{}", std::process::id()));
+    let mut command = std::process::Command::new("mpiexec");
+    if nix::unistd::geteuid().is_root() {
+        command.arg("--allow-run-as-root");
+    }
+    let out = command
+        .args(["-np", "2", "--bind-to", "none", "--oversubscribe", "python3"])
+        .arg(book().join("python/13_mpi.py"))
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("gathered [1.0, 0.75]: in rank order"), "{text}");
+    assert!(text.contains("received as they came (rank, slept): [(1, 0.75), (0, 1.0)]"), "{text}");
+    assert!(text.contains("primes below 500000: rank 0 alone 41538 in"), "{text}");
+    for step in ["every-rank", "results", "primes"] {
+        let trace = std::fs::read_to_string(out_dir.join(format!("13-python-{step}.jsonl"))).unwrap();
+        let pids: std::collections::BTreeSet<&str> =
+            trace.lines().map(|l| l.split("\"pid\": ").nth(1).unwrap().split(',').next().unwrap()).collect();
+        assert_eq!((trace.lines().count(), pids.len()), (2, 2), "{step}: {trace}");
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
+}
