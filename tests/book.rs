@@ -460,3 +460,85 @@ fn the_mpi4py_twin_runs_on_two_ranks() {
     }
     let _ = std::fs::remove_dir_all(&out_dir);
 }
+
+/// rsmpi's calls that chapter 13 may show, by the name code calls them.
+const RSMPI_CALLS: &[&str] = &[
+    "initialize",
+    "initialize_with_threading",
+    "world",
+    "rank",
+    "size",
+    "process_at_rank",
+    "any_process",
+    "this_process",
+    "barrier",
+    "gather_into",
+    "gather_into_root",
+    "all_gather_into",
+    "scatter_into",
+    "scatter_into_root",
+    "broadcast_into",
+    "reduce_into",
+    "reduce_into_root",
+    "all_reduce_into",
+    "send",
+    "send_with_tag",
+    "buffered_send",
+    "synchronous_send",
+    "immediate_send",
+    "receive",
+    "receive_with_tag",
+    "receive_into",
+    "receive_into_with_tag",
+    "receive_vec",
+    "immediate_receive",
+    "probe",
+    "probe_with_tag",
+    "immediate_probe",
+    "immediate_probe_with_tag",
+    "matched_probe",
+    "source_rank",
+    "library_version",
+];
+
+/// Where chapter 13's code first calls one of rsmpi's calls, the prose of
+/// that section names it (in backticks): no call is shown unexplained.
+#[test]
+fn every_rsmpi_call_is_explained_where_chapter_13_first_shows_it() {
+    let chapter = std::fs::read_to_string(book().join("src/13_mpi.md")).unwrap();
+    let mut explained_before: Vec<&str> = Vec::new();
+    let mut missing = Vec::new();
+    for section in chapter.split("\n## ") {
+        let mut shown = String::new();
+        for (path, anchor) in includes(section).into_iter().filter(|(p, _)| p.ends_with(".rs")) {
+            let file = std::fs::read_to_string(book().join("src").join(&path)).unwrap();
+            shown.push_str(&shown_lines(&file, anchor.as_deref()).join("\n"));
+        }
+        // The prose: the section without its fenced blocks, its `spans` only.
+        let mut prose = String::new();
+        let mut fenced = false;
+        for line in section.lines() {
+            if line.trim_start().starts_with("```") {
+                fenced = !fenced;
+            } else if !fenced {
+                prose.push_str(line);
+                prose.push('\n');
+            }
+        }
+        let spans: Vec<&str> = prose.split('`').skip(1).step_by(2).collect();
+        let named = |call: &str| {
+            spans.iter().any(|s| s.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|word| word == call))
+        };
+        for &call in RSMPI_CALLS {
+            let called = [format!(".{call}("), format!("::{call}("), format!(".{call}::<")];
+            if called.iter().any(|c| shown.contains(c.as_str())) && !explained_before.contains(&call) {
+                if named(call) {
+                    explained_before.push(call);
+                } else {
+                    missing.push(format!("{call} (first shown in \"{}\")", section.lines().next().unwrap_or("")));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "chapter 13 shows rsmpi calls its prose does not name there: {missing:?}");
+}

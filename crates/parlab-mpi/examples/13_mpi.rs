@@ -297,6 +297,7 @@ fn main() -> parlab::Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10_000_000);
+    // ANCHOR: start
     // Rank 0 counts on a thread of its own while its main thread waits for
     // messages: only the main thread calls MPI, which is what FUNNELED allows.
     let (universe, threading) = mpi::initialize_with_threading(mpi::Threading::Funneled)
@@ -305,12 +306,11 @@ fn main() -> parlab::Result<()> {
         threading,
         mpi::Threading::Funneled | mpi::Threading::Serialized | mpi::Threading::Multiple
     ) {
-        eprintln!(
-            "error: this MPI library gives threading {threading:?}; rank 0 needs at least Funneled"
-        );
+        eprintln!("error: MPI gives threading {threading:?}; rank 0 needs Funneled");
         std::process::exit(1);
     }
     let world = universe.world();
+    // ANCHOR_END: start
     let rank = world.rank();
     if rank == 0 {
         let library = mpi::environment::library_version().unwrap_or_default();
