@@ -3,13 +3,9 @@
 
 use crate::inputs::Input;
 use crate::manifest::{AnswerRule, Exercise};
-use crate::verdict::Status;
 use parlab::{Span, Trace};
 use parlab_sandbox::{Ending, RunOutcome};
 use serde_json::{Value, json};
-
-/// A reason to stop grading, with the status it gives.
-pub type Stop = (Status, String);
 
 /// Whether the program reported a `todo!()` instead of an answer (the
 /// exercise harness writes `{"not_done": {"place", "todo"}}`): the reason.
@@ -20,49 +16,44 @@ pub fn not_done(answer: Option<&Value>) -> Option<String> {
     Some(format!("not done yet: {place}: {todo} (replace the todo!() with your code)"))
 }
 
-/// Judges how the program ended. `Err` when grading cannot go on. `open`
-/// says what the checker saw still running, for a run stopped at its limit.
-pub fn ending(outcome: &RunOutcome, limits: &parlab_sandbox::Limits, open: Option<&str>) -> Result<(), Stop> {
+/// Judges how the program ended: `Err` with why it failed, when it did not
+/// end as a finished program does. `open` says what the checker saw still
+/// running, for a run stopped at its limit.
+pub fn ending(outcome: &RunOutcome, limits: &parlab_sandbox::Limits, open: Option<&str>) -> Result<(), String> {
     let printed = if outcome.stderr.trim().is_empty() { &outcome.stdout } else { &outcome.stderr };
     let tail = output_tail(printed);
     match &outcome.ending {
         Ending::Exited(0) => Ok(()),
-        Ending::TimedOut => Err((
-            Status::Failed,
-            match open {
-                Some(open) => format!(
-                    "your program did not finish within {} s and was stopped; {open}",
-                    limits.wall.as_secs_f64()
-                ),
-                None => format!(
-                    "your program did not finish within {} s and was stopped, with no task of the course running (an \
+        Ending::TimedOut => Err(match open {
+            Some(open) => {
+                format!("your program did not finish within {} s and was stopped; {open}", limits.wall.as_secs_f64())
+            }
+            None => format!(
+                "your program did not finish within {} s and was stopped, with no task of the course running (an \
                      endless loop, or a join that waits forever?)",
-                    limits.wall.as_secs_f64()
-                ),
-            },
-        )),
-        Ending::ForkBomb => Err((Status::Failed, fork_bomb(outcome, limits))),
-        Ending::Stopped => Err((Status::Failed, "your program was stopped before it ended".into())),
-        Ending::OutputFlood => Err((
-            Status::Failed,
-            format!("your program printed more than {} bytes and was stopped: print less", limits.max_output),
-        )),
-        Ending::Signaled(sig) => Err((
-            Status::Failed,
-            format!("your program crashed: killed by {sig}. A task that aborts takes its whole process with it{tail}"),
+                limits.wall.as_secs_f64()
+            ),
+        }),
+        Ending::ForkBomb => Err(fork_bomb(outcome, limits)),
+        Ending::Stopped => Err("your program was stopped before it ended".into()),
+        Ending::OutputFlood => {
+            Err(format!("your program printed more than {} bytes and was stopped: print less", limits.max_output))
+        }
+        Ending::Signaled(sig) => Err(format!(
+            "your program crashed: killed by {sig}. A task that aborts takes its whole process with it{tail}"
         )),
         // Under RLIMIT_NPROC the kernel refuses a fork without telling the
         // checker: the program's own failure says it.
         Ending::Exited(_)
             if outcome.cap == "RLIMIT_NPROC" && outcome.stderr.contains("Resource temporarily unavailable") =>
         {
-            Err((Status::Failed, fork_bomb(outcome, limits)))
+            Err(fork_bomb(outcome, limits))
         }
         Ending::Exited(code) => {
             if let Some(panic) = find_panic(&outcome.stderr) {
-                return Err((Status::Failed, format!("your program panicked: {panic}")));
+                return Err(format!("your program panicked: {panic}"));
             }
-            Err((Status::Failed, format!("your program exited with code {code}{tail}")))
+            Err(format!("your program exited with code {code}{tail}"))
         }
     }
 }

@@ -39,14 +39,14 @@ pub struct Options {
 pub fn verify(ex: &Exercise, opts: &Options) -> Verdict {
     let seed = opts.seed.unwrap_or_else(|| fastrand::u64(..1_000_000_000));
     let mut v = Verdict::new(&ex.name, seed);
-    match grade(ex, opts, seed, &mut v) {
+    match steps(ex, opts, seed, &mut v) {
         Ok(()) => v,
         Err(stop) => v.stop(stop),
     }
 }
 
 /// The steps; what they find goes into `v` on the way.
-fn grade(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<(), Stop> {
+fn steps(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<(), Stop> {
     // An MPI exercise needs MPI to build and to run: without it, say how to
     // install it, and grade nothing.
     let launcher = match ex.where_ {
@@ -342,7 +342,7 @@ impl<'a> Session<'a> {
             return Err(Stop::new(crate::verdict::Status::NotDone, why));
         }
         let open = ran.calls.as_ref().ok().and_then(|c| evidence::still_running(self.input, c));
-        grade::ending(&ran.outcome, &self.limits, open.as_deref()).map_err(|(status, why)| Stop::new(status, why))
+        grade::ending(&ran.outcome, &self.limits, open.as_deref()).map_err(Stop::failed)
     }
 
     /// A problem of where and when the tasks ran that no timing can cause

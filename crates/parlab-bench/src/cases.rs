@@ -1,9 +1,10 @@
 //! The cases: each measures parlab, then Python's counterpart, then the floor.
 
 use crate::fair::{BUSY_CPUS, fair, fair_runs};
+use crate::measure::{fig, progress, run_python, settle, timed};
 use crate::report::{Report, shown};
 use crate::stats::Figure;
-use crate::{Args, floor, python};
+use crate::{Args, floor};
 use parlab::stats::median;
 use parlab::workloads::{count_primes, split_range, tiny};
 use parlab::{Cpus, Process, ProcessPool, Sequential, Shutdown, ThreadPool};
@@ -69,26 +70,6 @@ fn nap(secs: f64) -> f64 {
     secs
 }
 
-pub(crate) fn timed(f: impl FnOnce()) -> f64 {
-    let t = Instant::now();
-    f();
-    t.elapsed().as_secs_f64()
-}
-
-pub(crate) fn progress(what: &str) {
-    eprintln!("running: {what}");
-}
-
-/// Forks need a single-threaded process: wait for dropped thread pools to end.
-pub(crate) fn settle() {
-    parlab::wait_until_single_threaded(Duration::from_secs(5)).expect("thread pools end after drop");
-}
-
-pub(crate) fn fig(report: &mut Report, case: &str, side: &str, name: &str, unit: &str, samples: Vec<f64>) {
-    let (case, side, name, unit) = (case.into(), side.into(), name.into(), unit.into());
-    report.figures.push(Figure { case, side, name, unit, samples, others_cpus: None, noisy: false });
-}
-
 /// Runs one case and records how busy other programs kept the CPUs
 /// meanwhile; a case run on a busy machine is run once more, and if that
 /// run was busy too its figures and checks are marked noisy, never judged.
@@ -121,20 +102,6 @@ fn python_figures(report: &mut Report, case: &str, unit: &str, answer: &Value, n
         if let Some(list) = answer.get(*key).and_then(Value::as_array) {
             let samples = list.iter().filter_map(Value::as_f64).collect();
             fig(report, case, "python", name, unit, samples);
-        }
-    }
-}
-
-pub(crate) fn run_python(report: &mut Report, enabled: bool, case: &str, params: Value) -> Option<Value> {
-    if !enabled {
-        return None;
-    }
-    progress(&format!("Python: {case}"));
-    match python::run(case, &params) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            report.notes.push(format!("Python case `{case}` failed: {e}"));
-            None
         }
     }
 }

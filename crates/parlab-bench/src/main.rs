@@ -9,6 +9,7 @@ mod cases;
 mod chart;
 mod fair;
 mod floor;
+mod measure;
 mod python;
 mod report;
 mod scaling;

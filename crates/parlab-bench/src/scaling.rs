@@ -3,9 +3,9 @@
 //! chunks grow, and the time to hand back a result as it grows, against
 //! one copy in memory.
 
-use crate::cases::{fig, progress, run_python, settle, timed};
 use crate::chart::{Axes, Series, line_chart};
 use crate::fair::fair_runs;
+use crate::measure::{fig, progress, run_python, settle, timed};
 use crate::report::Report;
 use parlab::stats::median;
 use parlab::workloads::{count_primes, split_range, tiny};
