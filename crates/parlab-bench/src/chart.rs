@@ -90,17 +90,7 @@ pub fn line_chart(axes: &Axes, series: &[Series]) -> String {
     let py = |y: f64| TOP + plot_h - scale(y, y_lo, y_hi, axes.log_y) * plot_h;
 
     let mut s = String::new();
-    let title = escape(&axes.title);
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" style="max-width: {WIDTH}px; height: auto" font-family="sans-serif" font-size="14" role="img" aria-label="{title}">"#
-    );
-    let _ = writeln!(s, "<title>{title}</title>");
-    let _ = writeln!(
-        s,
-        "<style>.parlab-fg {{ fill: var(--fg, #222) }} .parlab-grid {{ stroke: var(--fg, #222); stroke-opacity: 0.2 }} .parlab-axis {{ stroke: var(--fg, #222); stroke-opacity: 0.6 }}</style>"
-    );
-    let _ = writeln!(s, r#"<text class="parlab-fg" x="8" y="22" font-size="16" font-weight="bold">{title}</text>"#);
+    parlab::svg::open(&mut s, (WIDTH, HEIGHT), 14, &axes.title, "");
     for &t in &x_ticks {
         let x = px(t);
         let _ = writeln!(
@@ -135,14 +125,14 @@ pub fn line_chart(axes: &Axes, series: &[Series]) -> String {
         r#"<text class="parlab-fg" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
         LEFT + plot_w / 2.0,
         TOP + plot_h + 38.0,
-        escape(&axes.x_label)
+        parlab::svg::escape(&axes.x_label)
     );
     let _ = writeln!(
         s,
         r#"<text class="parlab-fg" x="14" y="{:.1}" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text>"#,
         TOP + plot_h / 2.0,
         TOP + plot_h / 2.0,
-        escape(&axes.y_label)
+        parlab::svg::escape(&axes.y_label)
     );
     for (k, line) in series.iter().enumerate() {
         let colour = COLOURS[k % COLOURS.len()];
@@ -152,7 +142,7 @@ pub fn line_chart(axes: &Axes, series: &[Series]) -> String {
             s,
             r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"><title>{}</title></polyline>"#,
             pts.join(" "),
-            escape(&line.name)
+            parlab::svg::escape(&line.name)
         );
         for p in line.points.iter().filter(|p| usable(p)) {
             let _ = writeln!(
@@ -160,7 +150,7 @@ pub fn line_chart(axes: &Axes, series: &[Series]) -> String {
                 r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"><title>{}: {} at {}</title></circle>"#,
                 px(p.0),
                 py(p.1),
-                escape(&line.name),
+                parlab::svg::escape(&line.name),
                 label(p.1),
                 label(p.0)
             );
@@ -173,15 +163,11 @@ pub fn line_chart(axes: &Axes, series: &[Series]) -> String {
             ly - 6.0,
             lx + 20.0,
             ly,
-            escape(&line.name)
+            parlab::svg::escape(&line.name)
         );
     }
     s.push_str("</svg>\n");
     s
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@ mod pool;
 mod process;
 mod sequential;
 pub mod stats;
+pub mod svg;
 mod sys;
 mod threads;
 pub mod timeline;

@@ -322,19 +322,10 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
     let (axis_ns, ticks) = axis(asked_ns);
     let x = |ns: u64| left + ns.saturating_sub(t0) as f64 / axis_ns as f64 * plot_w;
     let sum = trace.summary();
-    let title = escape(&trace.title);
 
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SVG_WIDTH} {height}" width="100%" style="max-width: {SVG_WIDTH}px; height: auto" font-family="sans-serif" font-size="15" role="img" aria-label="{title}" data-axis-ns="{asked_ns}" data-name-chars="{name_w}">"#
-    );
-    let _ = writeln!(s, "<title>{title}</title>");
-    let _ = writeln!(
-        s,
-        "<style>.parlab-fg {{ fill: var(--fg, #222) }} .parlab-grid {{ stroke: var(--fg, #222); stroke-opacity: 0.2 }}</style>"
-    );
-    let _ = writeln!(s, r#"<text class="parlab-fg" x="8" y="22" font-size="16" font-weight="bold">{title}</text>"#);
+    let data = format!(r#"data-axis-ns="{asked_ns}" data-name-chars="{name_w}""#);
+    crate::svg::open(&mut s, (SVG_WIDTH, height), 15, &trace.title, &data);
     let _ = writeln!(
         s,
         r#"<text class="parlab-fg" x="8" y="44">wall {}, average parallelism {:.2}x, on {} lane(s)</text>"#,
@@ -358,7 +349,7 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
             r#"<text class="parlab-fg" x="{}" y="{}" text-anchor="end">{}</text>"#,
             left - 8.0,
             y + row_h * 0.65,
-            escape(name)
+            crate::svg::escape(name)
         );
         for sp in trace.spans.iter().filter(|sp| (sp.pid, sp.tid) == lane) {
             let (x0, x1) = (x(sp.start_ns), x(sp.end_ns));
@@ -424,10 +415,6 @@ pub fn human(secs: f64) -> String {
     } else {
         format!("{:.0} µs", secs * 1e6)
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
