@@ -354,3 +354,28 @@ impl<R> Iterator for Completed<'_, R> {
         self.inner.next()
     }
 }
+
+/// How a pool's `shutdown` ([`ProcessPool::shutdown`](crate::ProcessPool::shutdown),
+/// [`ThreadPool::shutdown`](crate::ThreadPool::shutdown)) treats work that has
+/// not finished: one type for every pool, as Python's `shutdown(wait=...,
+/// cancel_futures=...)` is one call for both of its executors.
+///
+/// ```
+/// use parlab::{Shutdown, ThreadPool};
+///
+/// fn double(x: u64) -> u64 {
+///     2 * x
+/// }
+///
+/// let pool = ThreadPool::new(2).unwrap();
+/// assert_eq!(pool.submit(double, 21).unwrap().join().unwrap(), 42);
+/// drop(pool.submit(double, 1).unwrap()); // not waited on, but it runs
+/// pool.shutdown(Shutdown::Wait).unwrap(); // once every submitted task has
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Run every submitted task to its end, then stop the workers.
+    Wait,
+    /// Drop tasks no worker has started; let running ones finish.
+    CancelPending,
+}

@@ -62,10 +62,10 @@ pub mod workloads;
 
 pub use clock::now_ns;
 pub use error::{Error, ExitHow, Result};
-pub use executor::{Completed, Executor, Payload, Task, TaskState};
+pub use executor::{Completed, Executor, Payload, Shutdown, Task, TaskState};
 pub use fork::{ensure_single_threaded, wait_until_single_threaded};
 pub use load::OtherLoad;
-pub use pool::{PoolBuilder, ProcessPool, Shutdown};
+pub use pool::{PoolBuilder, ProcessPool};
 pub use process::Process;
 pub use sequential::Sequential;
 pub use sys::{CpuTime, Cpus};

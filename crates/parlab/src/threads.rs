@@ -9,8 +9,8 @@
 use crate::clock::now_ns;
 use crate::error::panic_message;
 use crate::error::{Error, Result};
+use crate::executor::Shutdown;
 use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
-use crate::pool::Shutdown;
 use crate::trace::{Span, current_pid, current_tid};
 use rayon::prelude::*;
 use std::cell::RefCell;

@@ -14,6 +14,7 @@ mod scheduler;
 mod worker;
 
 use crate::error::{Error, Result};
+use crate::executor::Shutdown;
 use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
 use crate::fork::unregister_parent_fd;
 use crate::os::reap;
@@ -25,15 +26,6 @@ use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::os::fd::AsRawFd;
 use worker::{Request, Trampoline, run_chunk};
-
-/// How [`ProcessPool::shutdown`] treats work that has not finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shutdown {
-    /// Run every submitted task to its end, then stop the workers.
-    Wait,
-    /// Drop tasks no worker has started; let running ones finish.
-    CancelPending,
-}
 
 /// A fixed set of worker processes that run submitted functions.
 ///
