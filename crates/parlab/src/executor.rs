@@ -144,7 +144,7 @@ impl<'a, R> Task<'a, R> {
     ///
     /// // Sequential runs a task as it is submitted.
     /// let on = Sequential::new();
-    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// let task = on.submit(|x: u8| x + 1, 1).unwrap();
     /// assert_eq!(task.state(), TaskState::Finished);
     /// ```
     pub fn state(&self) -> TaskState {
@@ -160,7 +160,7 @@ impl<'a, R> Task<'a, R> {
     ///
     /// ```
     /// let on = parlab::Sequential::new();
-    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// let task = on.submit(|x: u8| x + 1, 1).unwrap();
     /// assert!(task.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
@@ -171,7 +171,7 @@ impl<'a, R> Task<'a, R> {
     ///
     /// ```
     /// let on = parlab::Sequential::new();
-    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// let task = on.submit(|x: u8| x + 1, 1).unwrap();
     /// assert!(!task.is_running());
     /// ```
     pub fn is_running(&self) -> bool {
@@ -210,7 +210,7 @@ impl<'a, R> Task<'a, R> {
     ///
     /// ```
     /// let on = parlab::Sequential::new();
-    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// let task = on.submit(|x: u8| x + 1, 1).unwrap();
     /// assert!(!task.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
@@ -311,7 +311,7 @@ impl<R: DeserializeOwned> Task<'_, R> {
     ///
     /// ```
     /// let on = parlab::Sequential::new();
-    /// let task = on.submit(|x: u8| x + 1, 1);
+    /// let task = on.submit(|x: u8| x + 1, 1).unwrap();
     /// assert_eq!(task.join().unwrap(), 2);
     /// ```
     pub fn join(self) -> Result<R> {

@@ -48,35 +48,39 @@ impl Sequential {
         inputs.into_iter().enumerate().map(|(i, a)| self.run_indexed(f, a, i)).collect()
     }
 
-    /// Runs `f(arg)` now; the handle holds its result.
+    /// Runs `f(arg)` now; the handle holds its result. Never `Err` (the
+    /// signature is the pools', so that swapping one for the other is one
+    /// line): a panic comes back from [`Task::join`].
     ///
     /// ```
     /// let seq = parlab::Sequential::new();
-    /// let task = seq.submit(|x: u32| x + 1, 1);
+    /// let task = seq.submit(|x: u32| x + 1, 1).unwrap();
     /// assert!(task.is_finished()); // it ran before submit returned
     /// assert_eq!(task.join().unwrap(), 2);
     /// ```
-    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Task<'_, R> {
+    pub fn submit<A, R>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>> {
         let index = self.spans.borrow().len();
-        Task::new(TaskKind::Done(self.run_indexed(f, arg, index)))
+        Ok(Task::new(TaskKind::Done(self.run_indexed(f, arg, index))))
     }
 
     /// Runs `f` on every input in order, then yields `(index, result)` in
-    /// that order, which is the order they finished in.
+    /// that order, which is the order they finished in. Never `Err` (the
+    /// pools' signature); each task's panic comes back in its result.
     ///
     /// ```
     /// let seq = parlab::Sequential::new();
-    /// let done: Vec<(usize, u32)> = seq.as_completed(|x: u32| x, [5, 6]).map(|(i, r)| (i, r.unwrap())).collect();
+    /// let done: Vec<(usize, u32)> =
+    ///     seq.as_completed(|x: u32| x, [5, 6]).unwrap().map(|(i, r)| (i, r.unwrap())).collect();
     /// assert_eq!(done, [(0, 5), (1, 6)]);
     /// ```
     pub fn as_completed<'s, A, R: 's>(
         &'s self,
         f: fn(A) -> R,
         inputs: impl IntoIterator<Item = A>,
-    ) -> Completed<'s, R> {
+    ) -> Result<Completed<'s, R>> {
         let results: Vec<(usize, Result<R>)> =
             inputs.into_iter().enumerate().map(|(i, a)| (i, self.run_indexed(f, a, i))).collect();
-        Completed::new(results.into_iter())
+        Ok(Completed::new(results.into_iter()))
     }
 
     /// Spans of every task run so far, taken out.
@@ -110,7 +114,7 @@ impl Executor for crate::Sequential {
     }
 
     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Task<'_, R>> {
-        Ok(Sequential::submit(self, f, arg))
+        Sequential::submit(self, f, arg)
     }
 
     fn as_completed<A: Payload, R: Payload>(
@@ -118,7 +122,7 @@ impl Executor for crate::Sequential {
         f: fn(A) -> R,
         inputs: impl IntoIterator<Item = A>,
     ) -> Result<Completed<'_, R>> {
-        Ok(Sequential::as_completed(self, f, inputs))
+        Sequential::as_completed(self, f, inputs)
     }
 
     fn take_spans(&self) -> Vec<Span> {

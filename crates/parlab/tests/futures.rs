@@ -187,7 +187,7 @@ fn cancelling_twice_says_cancelled_twice() -> Result<(), String> {
 
 fn a_sequential_task_is_finished_when_submitted() -> Result<(), String> {
     let on = Sequential::new();
-    let task = on.submit(nap, 0);
+    let task = on.submit(nap, 0).map_err(|e| e.to_string())?;
     check(task.is_finished() && !task.is_running() && !task.cancel(), "state")?;
     check(task.join().ok() == Some(0), "value")
 }
