@@ -30,8 +30,10 @@ pub fn hand_off(repo: &Path, companion: &Companion, args: Vec<OsString>) -> Resu
         Some(path) => Command::new(path),
         None if repo.join(crate_dir).join("Cargo.toml").is_file() => {
             eprintln!("building {what} ({program}), about a minute the first time...");
+            // From the folder the command was given in, so that the paths it
+            // names (students, a gradebook) mean what they meant there.
             let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-            cargo.current_dir(repo).args(["run", "-q", "-p", program, "--"]);
+            cargo.args(["run", "-q", "--manifest-path"]).arg(repo.join("Cargo.toml")).args(["-p", program, "--"]);
             cargo
         }
         None => {

@@ -109,8 +109,18 @@ fn run(cli: Cli) -> Result<i32, String> {
             let repo = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
             let repo = repo.parent().ok_or("the exercises folder has no parent: where is the course?")?;
             let me = std::env::current_exe().map_err(|e| format!("cannot find the checker itself: {e}"))?;
-            let mut all: Vec<OsString> = vec!["--course".into(), repo.into(), "--checker".into(), me.into()];
-            if json {
+            // The course and the checker that grade, unless named on the line.
+            let given = |flag: &str| {
+                args.iter().any(|a| a.to_str().is_some_and(|a| a == flag || a.starts_with(&format!("{flag}="))))
+            };
+            let mut all: Vec<OsString> = Vec::new();
+            if !given("--course") {
+                all.extend(["--course".into(), repo.into()]);
+            }
+            if !given("--checker") {
+                all.extend(["--checker".into(), me.into()]);
+            }
+            if json && !given("--json") {
                 all.push("--json".into());
             }
             all.extend(args);

@@ -60,30 +60,49 @@ fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
     student(&root.join("class"), "ada", &[("01_sequential", &one), ("04_process_loop", &four)]);
     student(&root.join("class"), "ben", &[]);
     student(&root.join("class"), "cy", &[("01_sequential", &one), ("04_process_loop", sequential_04)]);
+    // dan hands in ada's 04 through a link: graded as no work of dan's.
+    student(&root.join("class"), "dan", &[]);
+    std::fs::create_dir_all(root.join("class/dan/exercises/04_process_loop")).unwrap();
+    std::os::unix::fs::symlink(
+        root.join("class/ada/exercises/04_process_loop/src"),
+        root.join("class/dan/exercises/04_process_loop/src"),
+    )
+    .unwrap();
+    // eve's 01 holds a file too large to be a source: eve is not graded,
+    // and says so, while the others are.
+    student(&root.join("class"), "eve", &[("01_sequential", &one)]);
+    std::fs::write(root.join("class/eve/exercises/01_sequential/src/data.rs"), vec![b'/'; (1 << 20) + 1]).unwrap();
     let db = root.join("book.sqlite");
     let csv = root.join("grades.csv");
     let (db_arg, csv_arg, class_arg) = (db.to_str().unwrap(), csv.to_str().unwrap(), root.join("class"));
     let (code, table, log) =
         class(&[class_arg.to_str().unwrap(), "--db", db_arg, "--only", "01,04", "--seed", "7", "--csv", csv_arg]);
-    assert_eq!(code, 0, "{table}\n{log}");
+    assert_eq!(code, 2, "{table}\n{log}");
+    assert!(log.contains("1 student(s) could not be graded"), "{log}");
     // A progress line per student.
-    for (i, name) in ["ada", "ben", "cy"].iter().enumerate() {
-        assert!(log.contains(&format!("[{}/3] {name}: 2 exercise(s)", i + 1)), "{log}");
+    for (i, name) in ["ada", "ben", "cy", "dan", "eve"].iter().enumerate() {
+        assert!(log.contains(&format!("[{}/5] {name}: 2 exercise(s)", i + 1)), "{log}");
     }
+    assert!(
+        log.contains("eve: 2 exercise(s)") && log.contains("not graded: ") && log.contains("not a source file"),
+        "{log}"
+    );
     let rows: Vec<&str> = table.lines().collect();
     assert_eq!(rows[0], "student   01    04   passed", "{table}");
     // A correct program may be inconclusive on a busy machine, never failed.
     assert!(rows[1].replace("inc?", "pass").starts_with("ada      pass  pass "), "{table}");
     assert_eq!(rows[2], "ben       --    --    0 of 2", "{table}");
     assert!(rows[3].starts_with("cy       ") && rows[3].contains("FAIL"), "{table}");
+    assert_eq!(rows[4], "dan       --    --    0 of 2", "{table}");
+    assert_eq!(rows[5], "eve      err!  err!   0 of 2", "{table}");
     // CSV and JSON: the latest grade of each student's exercise.
     let csv_text = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(csv_text.lines().count(), 1 + 6, "{csv_text}");
+    assert_eq!(csv_text.lines().count(), 1 + 10, "{csv_text}");
     assert!(csv_text.lines().any(|l| l.starts_with("cy,04_process_loop,failed,")), "{csv_text}");
     let (code, json, _) = class(&["--db", db_arg, "--json"]);
     assert_eq!(code, 0);
     let grades: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(grades.len(), 6, "{json}");
+    assert_eq!(grades.len(), 10, "{json}");
     let cy_04 = grades.iter().find(|g| g["student"] == "cy" && g["exercise"] == "04_process_loop").unwrap();
     assert_eq!(cy_04["seed"], 7);
     assert_eq!(cy_04["verdict"], "failed");
@@ -98,7 +117,7 @@ fn main() { parlab::exercise::run(vec![1.0; 10], solve); }
     let cy = table.lines().nth(1).unwrap();
     assert!(cy.starts_with("cy ") && !cy.contains("FAIL"), "{table}");
     let (_, json, _) = class(&["--db", db_arg, "--json"]);
-    assert_eq!(json.lines().count(), 6, "{json}");
+    assert_eq!(json.lines().count(), 10, "{json}");
     // The build folder the class shared still builds other folders' own
     // sources (a stage inside it once made cargo take the stage's 04 for
     // every folder's: a starter passed).

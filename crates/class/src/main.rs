@@ -62,7 +62,7 @@ fn main() {
 
 fn run(cli: &Cli) -> Result<(), String> {
     let book = gradebook::Gradebook::open(&cli.db)?;
-    let mut shown: Option<Vec<String>> = None;
+    let (mut shown, mut not_graded): (Option<Vec<String>>, usize) = (None, 0);
     if !cli.students.is_empty() {
         let course = match &cli.course {
             Some(c) => c.clone(),
@@ -76,7 +76,7 @@ fn run(cli: &Cli) -> Result<(), String> {
         let students = students::find(&cli.students)?;
         let seed = cli.seed.unwrap_or_else(|| fastrand::u64(..1_000_000_000));
         let class = grading::Class { course: &course, checker: &checker, target: &target, seed, only: &cli.only };
-        class.grade(&students, &book)?;
+        not_graded = class.grade(&students, &book)?;
         shown = Some(students.into_iter().map(|s| s.name).collect());
     }
     let mut latest = book.latest()?;
@@ -95,6 +95,9 @@ fn run(cli: &Cli) -> Result<(), String> {
         println!("{} holds no grades yet: name the students' repositories to grade them", cli.db.display());
     } else {
         print!("{}", table::summary(&latest));
+    }
+    if not_graded > 0 {
+        return Err(format!("{not_graded} student(s) could not be graded: their rows say why (verdict `error`)"));
     }
     Ok(())
 }

@@ -12,6 +12,8 @@ use std::process::Command;
 
 /// The most of one source file copied from a student's repository.
 const MAX_FILE: u64 = 1 << 20;
+/// The most files copied from one exercise's `src/`.
+const MAX_FILES: usize = 200;
 
 pub struct Stage {
     /// The staged exercises folder (holds manifest.toml).
@@ -52,11 +54,9 @@ impl Stage {
 
     /// Puts the student's sources in place (the checker's starter where the
     /// student has none); returns each exercise's source hash (SHA-256 of its
-    /// files' paths and contents).
+    /// files' paths and contents). Call it on a fresh stage for each student:
+    /// a program graded before may have left files anywhere in this one.
     pub fn load(&self, checker: &Path, student: &Path) -> Result<BTreeMap<String, String>, String> {
-        for name in &self.names {
-            let _ = std::fs::remove_dir_all(self.dir.join(name).join("src"));
-        }
         let out = Command::new(checker)
             .arg("--dir")
             .arg(&self.dir)
@@ -71,7 +71,11 @@ impl Stage {
         for name in &self.names {
             let theirs = student.join(name).join("src");
             let ours = self.dir.join(name).join("src");
-            if theirs.join("main.rs").is_file() {
+            // No link at any level: a link to another student's folder would
+            // hand in their work under this student's name.
+            let real_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_dir());
+            let real_file = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file());
+            if real_dir(&student.join(name)) && real_dir(&theirs) && real_file(&theirs.join("main.rs")) {
                 std::fs::remove_dir_all(&ours).map_err(|e| e.to_string())?;
                 copy_sources(&theirs, &ours)?;
             }
@@ -82,15 +86,24 @@ impl Stage {
 }
 
 /// Copies regular files only (no links: a link could reach the grader's
-/// files), each of [`MAX_FILE`] bytes at most.
+/// files or another student's), each of [`MAX_FILE`] bytes at most, and
+/// [`MAX_FILES`] in all.
 fn copy_sources(from: &Path, to: &Path) -> Result<(), String> {
+    copy_counted(from, to, &mut 0)
+}
+
+fn copy_counted(from: &Path, to: &Path, files: &mut usize) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?.filter_map(Result::ok) {
         let kind = entry.file_type().map_err(|e| e.to_string())?;
         let path = entry.path();
         if kind.is_dir() {
-            copy_sources(&path, &to.join(entry.file_name()))?;
+            copy_counted(&path, &to.join(entry.file_name()), files)?;
         } else if kind.is_file() {
+            *files += 1;
+            if *files > MAX_FILES {
+                return Err(format!("{} holds more than {MAX_FILES} files: not an exercise's sources", from.display()));
+            }
             let size = entry.metadata().map_err(|e| e.to_string())?.len();
             if size > MAX_FILE {
                 return Err(format!("{} is over {MAX_FILE} bytes: not a source file", path.display()));

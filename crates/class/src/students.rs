@@ -11,7 +11,9 @@ pub struct Student {
 }
 
 /// Each path is a repository (a course clone, or its exercises folder), or
-/// a folder whose sub-folders are; students come sorted by name.
+/// a folder whose sub-folders are; students come sorted by name. Sub-folders
+/// that are no repository are said on stderr, so that no student goes
+/// missing without a word.
 pub fn find(paths: &[PathBuf]) -> Result<Vec<Student>, String> {
     let mut found = Vec::new();
     for path in paths {
@@ -20,10 +22,19 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<Student>, String> {
             continue;
         }
         let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut inside: Vec<Student> = entries.filter_map(Result::ok).filter_map(|e| repository(&e.path())).collect();
+        let mut inside = Vec::new();
+        for entry in entries.filter_map(Result::ok).filter(|e| e.path().is_dir()) {
+            match repository(&entry.path()) {
+                Some(student) => inside.push(student),
+                None => eprintln!(
+                    "skipped {}: it has no exercises/ folder (or it is a link), so it is no student's repository",
+                    entry.path().display()
+                ),
+            }
+        }
         if inside.is_empty() {
             return Err(format!(
-                "{} is no student's repository (it has no exercises/manifest.toml), and holds none",
+                "{} is no student's repository (it has no exercises/ folder), and holds none",
                 path.display()
             ));
         }
@@ -38,12 +49,15 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<Student>, String> {
     Ok(found)
 }
 
-/// The student whose repository is `dir`, if it is one.
+/// The student whose repository is `dir`, if it is one: a folder with an
+/// `exercises/` folder (its manifest is not read: the course's rules grade),
+/// or that folder itself. A link is none: it could name another's work.
 fn repository(dir: &Path) -> Option<Student> {
-    let dir = dir.canonicalize().ok()?;
-    let (root, exercises) = if dir.join("exercises/manifest.toml").is_file() {
+    let real_dir = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_dir());
+    let dir = std::path::absolute(dir).ok()?;
+    let (root, exercises) = if real_dir(&dir) && real_dir(&dir.join("exercises")) {
         (dir.clone(), dir.join("exercises"))
-    } else if dir.join("manifest.toml").is_file() && dir.file_name()? == "exercises" {
+    } else if real_dir(&dir) && dir.file_name()? == "exercises" {
         (dir.parent()?.to_path_buf(), dir.clone())
     } else {
         return None;
@@ -56,13 +70,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn repositories_are_found_by_their_manifest_and_named_by_their_folder() {
+    fn repositories_are_found_by_their_exercises_folder_and_named_by_their_folder() {
         let tmp = tempfile::tempdir().unwrap();
         for name in ["bob", "alice"] {
             std::fs::create_dir_all(tmp.path().join(name).join("exercises")).unwrap();
             std::fs::write(tmp.path().join(name).join("exercises/manifest.toml"), "").unwrap();
         }
         std::fs::create_dir_all(tmp.path().join("notes")).unwrap();
+        // Links name no student: they could hand in another's work.
+        std::os::unix::fs::symlink(tmp.path().join("alice"), tmp.path().join("eve")).unwrap();
+        std::fs::create_dir_all(tmp.path().join("mallory")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("bob/exercises"), tmp.path().join("mallory/exercises")).unwrap();
         let names: Vec<String> = find(&[tmp.path().into()]).unwrap().into_iter().map(|s| s.name).collect();
         assert_eq!(names, ["alice", "bob"]);
         let one = find(&[tmp.path().join("bob/exercises")]).unwrap();

@@ -12,6 +12,7 @@ fn cell(verdict: &str) -> &'static str {
         "inconclusive" => "inc?",
         "not_done" => " -- ",
         "skipped" => "skip",
+        "error" => "err!",
         _ => " ?? ",
     }
 }
@@ -42,7 +43,7 @@ pub fn summary(grades: &[Grade]) -> String {
     }
     out.push_str(
         "pass: passed  FAIL: failed  inc?: inconclusive (a machine too busy to judge speed)  --: not done  \
-                  skip: not graded here (MPI missing)\n",
+                  skip: not graded here (MPI missing)  err!: could not be graded (why: in the gradebook)\n",
     );
     out
 }
