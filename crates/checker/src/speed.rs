@@ -192,10 +192,10 @@ pub fn busy(m: &Measurements, rule: SpeedupRule) -> Option<String> {
 /// speed missed by timing alone is inconclusive only when the machine was
 /// busy.
 ///
-/// `machine` is how much faster the checker's own count ran on as many
-/// threads as usable CPUs than on one, measured just before (see
-/// [`machine_speedup`]), where the program was slower than the bar.
-pub fn judge(e: &Expectation, m: &Measurements, machine: Option<f64>) -> Result<String, Stop> {
+/// `look` is the second look taken where the program was slower than the
+/// bar (see [`needs_second_look`]): its speedup and what the machine's CPUs
+/// gave the checker's own count in the same moments.
+pub fn judge(e: &Expectation, m: &Measurements, look: Option<&SecondLook>) -> Result<String, Stop> {
     let (speedup, required) = (m.speedup, e.required);
     // Well below the baseline's CPU time: what shares a core moves a
     // CPU-second's worth of work by a quarter or more (see the evidence's
@@ -238,19 +238,6 @@ pub fn judge(e: &Expectation, m: &Measurements, machine: Option<f64>) -> Result<
             m.learner_cpu_secs, m.baseline_cpu_secs
         )));
     }
-    // A machine whose CPUs cannot reach the bar for the checker's own work
-    // (CPUs that share a core, a host busy with other machines: no load the
-    // kernel shows) cannot grade a program that came near what they gave.
-    if let Some(s) = machine
-        && s < required
-        && speedup >= 0.8 * s
-    {
-        return Err(Stop::inconclusive(format!(
-            "speedup {speedup:.2}x is below {required:.2}x, but this machine's CPUs gave the checker's own count \
-             only {s:.2}x on as many threads just now: they cannot give more at the moment (CPUs sharing a core, or \
-             a host busy with other machines); run the checker again later"
-        )));
-    }
     if let Some(why) = busy(m, e.rule) {
         let what = if speedup > e.ceiling {
             format!("speedup {speedup:.2}x is above the {:.2}x this work allows here", e.ceiling)
@@ -259,6 +246,34 @@ pub fn judge(e: &Expectation, m: &Measurements, machine: Option<f64>) -> Result<
         };
         return Err(Stop::inconclusive(format!(
             "{what}, but the machine was too busy to tell: {why}. Close other programs and run the checker again"
+        )));
+    }
+    // A machine whose speed changed, or whose CPUs could not reach the bar
+    // for the checker's own work in the same moments (CPUs that share a core,
+    // a host busy with other machines: no load the kernel shows), cannot
+    // grade a program that came near what they gave.
+    if let Some(look) = look
+        && look.speedup >= required
+    {
+        return Err(Stop::inconclusive(format!(
+            "speedup {speedup:.2}x over all {} pairs is below {required:.2}x, but your last {} runs reached {:.2}x: \
+             this machine's speed changed while the checker timed (a virtual CPU its host slows shows in no load \
+             the kernel counts); run the checker again",
+            m.learner_samples.len(),
+            look.rounds,
+            look.speedup
+        )));
+    }
+    if let Some(look) = look
+        && look.machine < required
+        && look.speedup >= 0.8 * look.machine
+    {
+        return Err(Stop::inconclusive(format!(
+            "speedup {speedup:.2}x is below {required:.2}x, but this machine's CPUs gave the checker's own count \
+             only {:.2}x on as many threads in the same moments as your last {} runs (which reached {:.2}x): they \
+             cannot give more at the moment (CPUs sharing a core, or a host busy with other machines); run the \
+             checker again later",
+            look.machine, look.rounds, look.speedup
         )));
     }
     if speedup > e.ceiling {
@@ -294,7 +309,55 @@ pub fn judge(e: &Expectation, m: &Measurements, machine: Option<f64>) -> Result<
             parlab::timeline::human(m.baseline_secs / e.expected)
         ),
     };
+    let reason = match look {
+        Some(look) => format!(
+            "{reason}. Timed again {} times, each beside the checker's own count on every CPU, your program reached \
+             {:.2}x while this machine's CPUs gave {:.2}x",
+            look.rounds, look.speedup, look.machine
+        ),
+        None => reason,
+    };
     Err(Stop::failed(reason))
+}
+
+/// Rounds of a second look: each a baseline run, a run of the program, and
+/// the checker's own count on every CPU before and after them.
+pub const LOOK_ROUNDS: usize = 3;
+
+/// Whether a CPU-bound program's timings fell short of the bar by little
+/// enough that the machine may be the cause: a virtual CPU that its host
+/// slows for a second or two shows in no load the kernel counts, and holds
+/// back every thread that waits for its share (measured here: a correct
+/// histogram at 1.28x for seven pairs in a row, on a machine that gave 1.9x
+/// most of the time). Such a program is timed again beside the machine's
+/// own capacity, in the same moments.
+pub fn needs_second_look(e: &Expectation, m: &Measurements) -> bool {
+    e.rule == SpeedupRule::Cpus && m.speedup < e.required && m.speedup >= 0.5 * e.required
+}
+
+/// One round of a second look.
+#[derive(Debug, Clone, Copy)]
+pub struct Round {
+    /// The baseline run's wall time over the program run's, just after it.
+    pub speedup: f64,
+    /// The lesser of what [`machine_speedup`] gave before and after the pair.
+    pub machine: f64,
+}
+
+/// The medians of a second look's rounds: the program's speedup, and what
+/// the machine's CPUs could give in the same moments.
+#[derive(Debug, Clone, Copy)]
+pub struct SecondLook {
+    pub speedup: f64,
+    pub machine: f64,
+    pub rounds: usize,
+}
+
+impl SecondLook {
+    pub fn of(rounds: &[Round]) -> SecondLook {
+        let pick = |f: fn(&Round) -> f64| median(&rounds.iter().map(f).collect::<Vec<_>>());
+        SecondLook { speedup: pick(|r| r.speedup), machine: pick(|r| r.machine), rounds: rounds.len() }
+    }
 }
 
 /// How much faster the checker's own CPU-bound count (trial division, as
@@ -363,13 +426,24 @@ mod tests {
 
     #[test]
     fn a_machine_whose_cpus_cannot_reach_the_bar_makes_a_near_miss_inconclusive_only() {
+        let look = |speedup: f64, machines: [f64; 3]| {
+            let rounds: Vec<Round> = machines.iter().map(|&machine| Round { speedup, machine }).collect();
+            SecondLook::of(&rounds)
+        };
         let (e, m) = cpu_bound(1.43);
-        assert_eq!(judge(&e, &m, Some(1.9)).unwrap_err().status, crate::verdict::Status::Failed);
-        let near = judge(&e, &m, Some(1.45)).unwrap_err();
+        assert!(needs_second_look(&e, &m));
+        let quiet = look(1.43, [1.9, 1.3, 1.92]); // one slow moment of three does not decide
+        assert_eq!(judge(&e, &m, Some(&quiet)).unwrap_err().status, crate::verdict::Status::Failed);
+        let near = judge(&e, &m, Some(&look(1.3, [1.45, 1.4, 1.9]))).unwrap_err();
         assert_eq!(near.status, crate::verdict::Status::Inconclusive);
         assert!(near.reasons[0].contains("gave the checker's own count only 1.45x"), "{:?}", near.reasons);
+        let changed = judge(&e, &m, Some(&look(1.8, [1.9; 3]))).unwrap_err(); // fast once the machine was
+        assert_eq!(changed.status, crate::verdict::Status::Inconclusive);
+        assert!(changed.reasons[0].contains("last 3 runs reached 1.80x"), "{:?}", changed.reasons);
         let (e, m) = cpu_bound(0.9); // far below what the machine gave: still a failure
-        assert_eq!(judge(&e, &m, Some(1.45)).unwrap_err().status, crate::verdict::Status::Failed);
+        assert_eq!(judge(&e, &m, Some(&look(0.9, [1.45; 3]))).unwrap_err().status, crate::verdict::Status::Failed);
+        let (e, m) = cpu_bound(0.5); // no machine explains a quarter of the bar: no second look
+        assert!(!needs_second_look(&e, &m));
     }
 
     #[test]
