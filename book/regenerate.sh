@@ -38,6 +38,16 @@ if command -v python3 >/dev/null; then
         $py/02-python-sequential.jsonl $py/02-python-parallel.jsonl >book/src/output/02-python-timelines.txt
     cargo run -q -p checker -- timeline --like $img/07-cpu-bound-sequential.svg \
         $py/07-python-{sequential,processes,threads}.jsonl >book/src/output/07-python-timelines.txt
+    cargo run -q -p checker -- timeline --like $img/03-two-processes.svg \
+        $py/03-python-two-processes.jsonl >book/src/output/03-python-timelines.txt
+    cargo run -q -p checker -- timeline --like $img/04-ten-processes.svg \
+        $py/04-python-ten-processes.jsonl >book/src/output/04-python-timelines.txt
+    cargo run -q -p checker -- timeline --like $img/05-pool-of-ten.svg \
+        $py/05-python-{pool-of-ten,default-pool}.jsonl >book/src/output/05-python-timelines.txt
+    cargo run -q -p checker -- timeline --like $img/06-as-completed.svg \
+        $py/06-python-as-completed.jsonl >book/src/output/06-python-timelines.txt
+    cargo run -q -p checker -- timeline --like $img/12-ten-waits-on-processes.svg \
+        $py/12-python-ten-waits-on-{processes,threads}.jsonl >book/src/output/12-python-timelines.txt
     # Chapter 13's twin runs on two MPI ranks, with mpi4py.
     if command -v mpiexec >/dev/null && python3 -c 'import mpi4py' 2>/dev/null; then
         book/python/run.sh 13_mpi

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from parlab_trace import fresh, traced
+from parlab_trace import done, fresh, traced
 
 
 def task():
@@ -28,6 +28,7 @@ if __name__ == "__main__":
     start = time.perf_counter()
     traced(0, task)
     traced(1, task)
+    done()
     print(f"one after the other: {time.perf_counter() - start:.2f} s")
 
     fresh(os.path.join(out, "02-python-parallel.jsonl"))
@@ -37,4 +38,5 @@ if __name__ == "__main__":
         p.start()
     for p in processes:
         p.join()
+    done()
     print(f"side by side: {time.perf_counter() - start:.2f} s")

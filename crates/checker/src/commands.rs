@@ -279,10 +279,40 @@ pub fn timeline(files: &[std::path::PathBuf], axis_secs: f64, name_chars: usize)
         }
         let title = file.file_stem().map_or_else(|| file.display().to_string(), |s| s.to_string_lossy().into_owned());
         // Spans read back from a file: no process here is the parent of theirs.
-        traces.push(parlab::Trace { parent_pid: 0, ..parlab::Trace::from_spans(title, spans) });
+        let mut trace = parlab::Trace { parent_pid: 0, ..parlab::Trace::from_spans(title, spans) };
+        let (first, last) = (trace.start_ns, trace.end_ns);
+        let (start, end) = run_bounds(file);
+        trace.start_ns = start.map_or(trace.start_ns, |s| s.min(trace.start_ns));
+        trace.end_ns = end.map_or(trace.end_ns, |e| e.max(trace.end_ns));
+        let ends = (start.is_some() || end.is_some()).then(|| {
+            let human = |ns: u64| parlab::timeline::human(ns as f64 / 1e9);
+            format!(
+                "{}: {} before the first task, {} after the last",
+                trace.title,
+                human(first - trace.start_ns),
+                human(trace.end_ns - last)
+            )
+        });
+        traces.push((trace, ends));
     }
-    parlab::timeline::print_on_axis(&traces.iter().collect::<Vec<_>>(), axis_secs, name_chars);
+    parlab::timeline::print_on_axis(&traces.iter().map(|(t, _)| t).collect::<Vec<_>>(), axis_secs, name_chars);
+    // What a run spent before its first task and after its last (starting
+    // and stopping processes), where its file says when it began and ended.
+    for ends in traces.iter().filter_map(|(_, e)| e.as_ref()) {
+        println!("{ends}");
+    }
     Ok(0)
+}
+
+/// Where a trace file says its run began and ended (`{"run_start_ns": N}`
+/// and `{"run_end_ns": N}` lines, as book/python/parlab_trace.py writes
+/// them), so that the time before the first task (starting a pool's
+/// workers) and after the last shows as the engine's own runs show it.
+fn run_bounds(file: &std::path::Path) -> (Option<u64>, Option<u64>) {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let lines: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let find = |key: &str| lines.iter().find_map(|v| v[key].as_u64());
+    (find("run_start_ns"), find("run_end_ns"))
 }
 
 /// The axis (seconds) and the room for lane names of a timeline the engine

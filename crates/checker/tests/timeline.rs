@@ -82,3 +82,17 @@ fn a_missing_or_empty_trace_file_says_what_is_wrong() {
     assert_eq!(code, 2);
     assert!(err.contains("holds no span") && err.contains("one JSON object per line"), "{err}");
 }
+
+#[test]
+fn a_run_that_says_when_it_began_shows_the_time_before_its_first_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = dir.path().join("pool.jsonl");
+    let span =
+        "{\"index\":0,\"pid\":41,\"tid\":41,\"worker\":0,\"tasks\":1,\"start_ns\":300000000,\"end_ns\":500000000}";
+    std::fs::write(&pool, format!("{{\"run_start_ns\":0}}\n{span}\n{{\"run_end_ns\":600000000}}\n")).unwrap();
+    let (code, out, err) = timeline(&[pool.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // The run's 0.6 s, not the task's 0.2 s: workers started before it ran.
+    assert!(out.contains("pool  (1 tasks, wall 600.0 ms)"), "{out}");
+    assert!(out.contains("pool: 300.0 ms before the first task, 100.0 ms after the last"), "{out}");
+}

@@ -121,7 +121,7 @@ pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
     // the time axes start at the same place and a second is as long in each.
     let longest = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
     let axis_ns = longest.max((axis_secs.max(0.0) * 1e9).round() as u64);
-    let names = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| lane_name(t, l).chars().count()));
+    let names = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| name_room(&lane_name(t, l))));
     let name_w = names.max().unwrap_or(0).max(name_chars);
     let mut out = anstream::stdout();
     for trace in traces {
@@ -142,12 +142,16 @@ pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
 fn axis(axis_ns: u64) -> (u64, Vec<(f64, String)>) {
     let ticks = ticks(axis_ns as f64 / 1e9);
     let end = ticks.last().map_or(0.0, |t| t.0 * 1e9).round() as u64;
-    // The axis ends at its last tick even for a run a hair past it (its bars
-    // run up to 1% into the margin): runs measured apart, a little longer or
-    // shorter, then share one axis exactly.
-    let end = if end.saturating_mul(101) / 100 >= axis_ns { end } else { axis_ns };
+    // The axis ends at its last tick even for a run a little past it (its
+    // bars run up to AXIS_SLACK into the margin): runs measured apart, a
+    // little longer or shorter (Python's processes start a few percent
+    // later than Rust's), then share one axis exactly.
+    let end = if end as f64 * (1.0 + AXIS_SLACK) >= axis_ns as f64 { end } else { axis_ns };
     (end.max(1), ticks)
 }
+
+/// How far past its last tick a run may reach and still end the axis there.
+const AXIS_SLACK: f64 = 0.05;
 
 /// Tick marks for an axis at least `axis_secs` long: multiples of a round
 /// step (1, 2 or 5 times a power of ten), about five of them, the last at
@@ -156,7 +160,10 @@ fn ticks(axis_secs: f64) -> Vec<(f64, String)> {
     if axis_secs <= 0.0 {
         return vec![(0.0, "0 s".into())];
     }
-    let raw = axis_secs / 5.0;
+    // A run a little past a tick (1.03 s) ends the axis there, not a whole
+    // step later: the bars may run AXIS_SLACK past the last tick.
+    let covered = axis_secs / (1.0 + AXIS_SLACK);
+    let raw = covered / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|&st| st >= raw * 0.999).unwrap_or(raw);
     let (unit, scale) = if step >= 0.1 {
@@ -167,9 +174,7 @@ fn ticks(axis_secs: f64) -> Vec<(f64, String)> {
         ("µs", 1e6)
     };
     let decimals = (-(step * scale).log10().floor()).max(0.0) as usize;
-    // A run a hair past a tick (2.003 s) ends the axis there, not a whole
-    // step later: the bars may run 1% past the last tick.
-    let count = (axis_secs / step - 0.01).ceil().max(1.0) as usize;
+    let count = (covered / step - 1e-9).ceil().max(1.0) as usize;
     (0..=count)
         .map(|k| {
             let at = k as f64 * step;
@@ -219,7 +224,7 @@ fn draw_text(trace: &Trace, width: usize, axis_ns: u64, name_w: usize) -> String
     let width = width.max(10);
     let lanes = trace.lanes();
     let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(name_w);
+    let name_w = names.iter().map(|n| name_room(n)).max().unwrap_or(0).max(name_w);
     let t0 = trace.start_ns;
     let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
     let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / axis_ns as f64 * width as f64).round() as usize;
@@ -310,7 +315,7 @@ const SVG_WIDTH: f64 = 520.0;
 fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
     let lanes = trace.lanes();
     let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(name_chars) as f64;
+    let longest = names.iter().map(|n| name_room(n)).max().unwrap_or(0).max(name_chars) as f64;
     let (top, row_h) = (62.0, 34.0);
     let left = (longest * 8.5 + 18.0).max(60.0);
     let plot_w = SVG_WIDTH - left - 28.0;
@@ -382,6 +387,24 @@ fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
 }
 
 /// Names a lane: by pid when every lane is its own process, else by thread.
+/// The room a lane's name takes, counting every number in it as long as
+/// the longest pid Linux gives (7 digits): the same lanes of two runs (a
+/// Rust run and its Python twin, pids 5223 and 20600) then leave the same
+/// room, and their axes start at the same place.
+fn name_room(name: &str) -> usize {
+    let mut room = 0;
+    let mut digits = 0;
+    for c in name.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits += 1;
+        } else {
+            room += if digits > 0 { digits.max(7) } else { 0 } + 1;
+            digits = 0;
+        }
+    }
+    room - 1
+}
+
 fn lane_name(trace: &Trace, (pid, tid): (i32, i32)) -> String {
     let lanes = trace.lanes();
     let one_per_process = lanes.iter().filter(|l| l.0 == pid).count() == 1;
@@ -453,15 +476,27 @@ mod tests {
     }
 
     #[test]
+    fn lane_names_take_room_for_any_pid() {
+        assert_eq!(name_room("pid 5223"), name_room("pid 4194304"));
+        assert_eq!(name_room("pid 20600"), 11);
+        assert_eq!(name_room("pid 7 (parent)"), 20);
+        assert_eq!(name_room("thread 42"), 14);
+    }
+
+    #[test]
     fn ticks_are_round_and_reach_the_end() {
         let labels = |secs: f64| ticks(secs).into_iter().map(|t| t.1).collect::<Vec<_>>();
         assert_eq!(labels(2.0), ["0 s", "0.5 s", "1.0 s", "1.5 s", "2.0 s"]);
         assert_eq!(labels(1.497), ["0 s", "0.5 s", "1.0 s", "1.5 s"]);
-        assert_eq!(labels(0.2512), ["0 s", "0.1 s", "0.2 s", "0.3 s"]);
+        assert_eq!(labels(0.2512), ["0 ms", "50 ms", "100 ms", "150 ms", "200 ms", "250 ms"]);
+        // Up to 5% past a tick ends there (a Python run of 1.034 s beside Rust's 1.001 s).
+        assert_eq!(labels(1.034), ["0 s", "0.2 s", "0.4 s", "0.6 s", "0.8 s", "1.0 s"]);
+        assert_eq!(labels(1.06), ["0 s", "0.5 s", "1.0 s", "1.5 s"]);
         assert_eq!(labels(0.034), ["0 ms", "10 ms", "20 ms", "30 ms", "40 ms"]);
         assert_eq!(labels(0.000_9), ["0 ms", "0.2 ms", "0.4 ms", "0.6 ms", "0.8 ms", "1.0 ms"]);
         assert_eq!(labels(0.000_04), ["0 µs", "10 µs", "20 µs", "30 µs", "40 µs"]);
         assert_eq!(axis(1_497_000_000).0, 1_500_000_000);
+        assert_eq!(axis(1_034_000_000).0, 1_000_000_000);
     }
 
     #[test]
