@@ -29,7 +29,44 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// microseconds on every fork).
 static PARENT_FDS: [AtomicI32; 1024] = [const { AtomicI32::new(-1) }; 1024];
 
-pub(crate) fn register_parent_fd(fd: RawFd) -> Result<()> {
+/// A pipe end the parent keeps to talk to one of its children: every child
+/// forked while it is open closes it, and dropping it takes it off that list
+/// and closes it, so a pool's teardown (end of file for a worker, a dead
+/// worker's pipe let go) is a drop, written once.
+pub(crate) struct ParentFd(std::fs::File);
+
+impl ParentFd {
+    /// Takes `fd` as a parent-side end; fails when 1024 are open at once.
+    pub(crate) fn new(fd: std::os::fd::OwnedFd) -> Result<ParentFd> {
+        use std::os::fd::AsRawFd;
+        register_parent_fd(fd.as_raw_fd())?;
+        Ok(ParentFd(std::fs::File::from(fd)))
+    }
+}
+
+impl Drop for ParentFd {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // Off the list first: the file closes right after, and its number
+        // may then be reused for a file the children must keep.
+        unregister_parent_fd(self.0.as_raw_fd());
+    }
+}
+
+impl std::ops::Deref for ParentFd {
+    type Target = std::fs::File;
+    fn deref(&self) -> &std::fs::File {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ParentFd {
+    fn deref_mut(&mut self) -> &mut std::fs::File {
+        &mut self.0
+    }
+}
+
+fn register_parent_fd(fd: RawFd) -> Result<()> {
     for slot in &PARENT_FDS {
         if slot.compare_exchange(-1, fd, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
             return Ok(());
@@ -38,7 +75,7 @@ pub(crate) fn register_parent_fd(fd: RawFd) -> Result<()> {
     Err(Error::Io(std::io::Error::other("more than 1024 pipes to pool workers are open at once")))
 }
 
-pub(crate) fn unregister_parent_fd(fd: RawFd) {
+fn unregister_parent_fd(fd: RawFd) {
     for slot in &PARENT_FDS {
         if slot.compare_exchange(fd, -1, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
             return;

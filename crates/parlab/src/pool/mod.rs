@@ -16,7 +16,6 @@ mod worker;
 use crate::error::{Error, Result};
 use crate::executor::Shutdown;
 use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
-use crate::fork::unregister_parent_fd;
 use crate::os::reap;
 use crate::trace::Span;
 use crate::wire;
@@ -24,7 +23,6 @@ use scheduler::{Chunk, Inner, Outcome, Settings, stop_worker};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::marker::PhantomData;
-use std::os::fd::AsRawFd;
 use worker::{Request, Trampoline, run_chunk};
 
 /// A fixed set of worker processes that run submitted functions.
@@ -255,17 +253,13 @@ impl ProcessPool {
         let mut inner = self.inner.borrow_mut();
         for w in &mut inner.workers {
             // End of file on its request pipe tells a worker to exit.
-            if let Some(tx) = w.to_worker.take() {
-                unregister_parent_fd(tx.as_raw_fd());
-            }
+            w.to_worker = None;
         }
         for w in &mut inner.workers {
             if w.exited.is_none() {
                 w.exited = reap(w.pid, true);
             }
-            if let Some(rx) = w.from_worker.take() {
-                unregister_parent_fd(rx.as_raw_fd());
-            }
+            w.from_worker = None;
         }
         Ok(())
     }

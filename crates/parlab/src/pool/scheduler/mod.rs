@@ -1,0 +1,251 @@
+//! The parent side of a pool: which chunk goes to which worker, and what
+//! comes back.
+//!
+//! The parent runs no helper thread. Whenever it waits for a result it pumps
+//! the pool: it sends queued work (several tiny chunks in flight per worker,
+//! so a worker never waits for the parent between them) and reads replies
+//! with `poll`. A chunk queued behind one that turns out long is also handed
+//! to an idle worker; the two race to claim it ([`super::claims`]), so it
+//! runs once, without waiting. A worker that dies shows as end of file on
+//! its pipe; every pending task then fails with [`Error::BrokenPool`].
+//!
+//! Here: the state ([`Inner`]) and what a caller asks of it (where a task
+//! stands, cancel it). In rooms of their own: sending work (`dispatch`),
+//! taking replies in (`replies`), and the workers' lives (`lifecycle`).
+
+mod dispatch;
+mod lifecycle;
+mod replies;
+
+use super::claims::ClaimTable;
+use super::mailbox::Mailboxes;
+use crate::clock::now_ns;
+use crate::error::{Error, ExitHow, Result, TaskFailure};
+use crate::fork::ParentFd;
+use crate::trace::Span;
+use lifecycle::start_worker;
+pub(super) use lifecycle::stop_worker;
+use nix::unistd::Pid;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Chunks a worker may hold unanswered: enough to hide a pipe round trip.
+pub(in crate::pool) const MAX_CHUNKS_IN_FLIGHT: usize = 64;
+
+/// Task ids are consecutive numbers: a multiply spreads them over a hash
+/// table at a fraction of SipHash's cost (the default hasher showed as an
+/// eighth of the parent's time for a million tiny tasks).
+#[derive(Default, Clone, Copy)]
+pub(super) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// A map keyed by task id.
+pub(super) type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHasher>>;
+/// A set of task ids.
+pub(super) type IdSet = HashSet<u64, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// The parent's view of one worker.
+pub(super) struct Worker {
+    pub pid: Pid,
+    pub to_worker: Option<ParentFd>,
+    pub from_worker: Option<ParentFd>,
+    received: Vec<u8>,
+    /// (first task id, request bytes) of each chunk sent, oldest first.
+    pub in_flight: VecDeque<(u64, usize)>,
+    bytes_in_flight: usize,
+    /// When the chunk at the head of `in_flight` started (as far as the
+    /// parent can tell: when the worker answered the one before it).
+    head_since_ns: u64,
+    pub exited: Option<ExitHow>,
+    /// Tasks sent to it since it started (for the limit of tasks per worker).
+    tasks_sent: usize,
+}
+
+/// A chunk waiting for a worker.
+pub(super) struct Chunk {
+    pub first_id: u64,
+    /// How many tasks it holds.
+    pub tasks: usize,
+    /// The whole frame as it goes down the pipe: [`Chunk::HEADER`] bytes
+    /// (its length and claim slot, filled in when it is sent), then the
+    /// request's postcard. Built once, so sending it copies it once.
+    pub frame: Vec<u8>,
+}
+
+impl Chunk {
+    /// The frame's 4-byte length and 4-byte claim slot.
+    pub const HEADER: usize = 8;
+}
+
+/// A chunk some worker holds: its claim slot, how many workers hold it, and
+/// its frame while it may still be handed to another worker.
+struct Sent {
+    slot: u32,
+    holders: usize,
+    frame: Option<Vec<u8>>,
+}
+
+/// What became of a chunk.
+pub(super) enum Outcome {
+    /// The postcard of its `Vec<R>`, or why it has none.
+    Done(Result<Vec<u8>, TaskFailure>),
+    Broken,
+    Cancelled,
+}
+
+/// Why the pool broke: which worker died, its pid, how, and whether it held work.
+#[derive(Debug, Clone)]
+pub(super) struct Broken {
+    pub worker: usize,
+    pub pid: i32,
+    pub how: ExitHow,
+    pub running_task: bool,
+    /// What went wrong, when the worker said (its initializer failed) or
+    /// the pool knows (it could not start a replacement).
+    pub cause: Option<String>,
+}
+
+impl Broken {
+    pub(super) fn error(&self) -> Error {
+        if let Some(cause) = &self.cause {
+            return Error::WorkerFailed { worker: self.worker, pid: self.pid, cause: cause.clone() };
+        }
+        Error::BrokenPool {
+            worker: self.worker,
+            pid: self.pid,
+            how: self.how.clone(),
+            doing: if self.running_task { "while running a task" } else { "while idle" },
+        }
+    }
+}
+
+pub(super) struct Inner {
+    pub workers: Vec<Worker>,
+    pub queue: VecDeque<Chunk>,
+    /// Finished chunks not yet taken (by first task id), with the time they ended.
+    pub results: IdMap<(u64, Outcome)>,
+    /// Chunks whose handle was dropped: their results are thrown away.
+    pub discarded: IdSet,
+    sent: IdMap<Sent>,
+    claims: ClaimTable,
+    mailboxes: Mailboxes,
+    /// Reused buffer for a reply that wraps round its ring's end.
+    scratch: Vec<u8>,
+    /// Reused buffer for reading replies.
+    read_buf: Vec<u8>,
+    pub spans: Vec<Span>,
+    pub dropped_spans: usize,
+    pub broken: Option<Broken>,
+    /// Running average of how long one chunk takes in a worker, in ns.
+    chunk_ns: Option<f64>,
+    pub next_id: u64,
+    pub next_index: usize,
+    /// How many chunks have ended (finished, failed or cancelled): a waiter
+    /// compares it to see whether anything happened.
+    pub ended: u64,
+    pub settings: Settings,
+    /// Initializers' failures, by worker, reported before the worker exits.
+    init_failed: HashMap<usize, String>,
+}
+
+/// How every worker of a pool is set up.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Settings {
+    /// Run once in each worker before its first task.
+    pub init: Option<fn()>,
+    /// Tasks a worker runs before it is replaced by a new one.
+    pub max_tasks: Option<usize>,
+}
+
+impl Inner {
+    /// Starts `workers` workers (at least one).
+    pub(super) fn start(workers: usize, settings: Settings) -> Result<Inner> {
+        let n = workers.max(1);
+        let claims = ClaimTable::new(n * MAX_CHUNKS_IN_FLIGHT * 2)?;
+        let mailboxes = Mailboxes::new(n)?;
+        let mut started: Vec<Worker> = Vec::new();
+        for index in 0..n {
+            match start_worker(index, &claims, &mailboxes, settings.init) {
+                Ok(w) => started.push(w),
+                Err(e) => {
+                    for mut w in started {
+                        stop_worker(&mut w);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Inner {
+            workers: started,
+            queue: VecDeque::new(),
+            results: IdMap::default(),
+            discarded: IdSet::default(),
+            sent: IdMap::default(),
+            claims,
+            mailboxes,
+            scratch: Vec::new(),
+            read_buf: vec![0; 256 * 1024],
+            spans: Vec::new(),
+            dropped_spans: 0,
+            broken: None,
+            chunk_ns: None,
+            next_id: 0,
+            next_index: 0,
+            ended: 0,
+            settings,
+            init_failed: HashMap::new(),
+        })
+    }
+
+    /// Whether any work is queued or running.
+    pub(super) fn busy(&self) -> bool {
+        !self.queue.is_empty() || self.workers.iter().any(|w| !w.in_flight.is_empty())
+    }
+
+    /// Records how the chunk with first task `id` ended, at `end_ns`.
+    pub(super) fn finish(&mut self, id: u64, end_ns: u64, outcome: Outcome) {
+        self.results.insert(id, (end_ns, outcome));
+        self.ended += 1;
+    }
+
+    /// Where the chunk with first task `id` stands.
+    pub(super) fn state_of(&self, id: u64) -> crate::executor::TaskState {
+        use crate::executor::TaskState;
+        match self.results.get(&id) {
+            Some((_, Outcome::Cancelled)) => TaskState::Cancelled,
+            Some(_) => TaskState::Finished,
+            None => match self.sent.get(&id) {
+                Some(sent) if self.claims.claimed(sent.slot) => TaskState::Running,
+                _ => TaskState::Pending,
+            },
+        }
+    }
+
+    /// Cancels the chunk with first task `id` if no worker has started it:
+    /// a queued chunk leaves the queue; a chunk sent but not yet claimed is
+    /// claimed by the parent, so the worker that reads it skips it.
+    pub(super) fn cancel(&mut self, id: u64) -> bool {
+        let cancelled = if let Some(pos) = self.queue.iter().position(|c| c.first_id == id) {
+            self.queue.remove(pos);
+            true
+        } else {
+            self.sent.get(&id).is_some_and(|sent| self.claims.claim(sent.slot))
+        };
+        if cancelled {
+            self.finish(id, now_ns(), Outcome::Cancelled);
+        }
+        cancelled || matches!(self.results.get(&id), Some((_, Outcome::Cancelled)))
+    }
+}
