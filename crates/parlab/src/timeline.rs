@@ -121,11 +121,14 @@ pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
     // the time axes start at the same place and a second is as long in each.
     let longest = traces.iter().map(|t| t.end_ns.saturating_sub(t.start_ns)).max().unwrap_or(0);
     let axis_ns = longest.max((axis_secs.max(0.0) * 1e9).round() as u64);
-    let names = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| name_room(&lane_name(t, l))));
-    let name_w = names.max().unwrap_or(0).max(name_chars);
+    let names: Vec<String> = traces.iter().flat_map(|t| t.lanes().into_iter().map(|l| lane_name(t, l))).collect();
+    // The text lines up its own lanes; a picture leaves the room any pid
+    // needs, so that pictures of other runs line up with it.
+    let text_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let name_w = names.iter().map(|n| name_room(n)).max().unwrap_or(0).max(name_chars);
     let mut out = anstream::stdout();
     for trace in traces {
-        let _ = write!(out, "{}", draw_text(trace, 60, axis_ns, name_w));
+        let _ = write!(out, "{}", draw_text(trace, 60, axis_ns, text_w));
         let _ = writeln!(out, "{}", trace.summary());
         if let Some(dir) = std::env::var_os(SVG_DIR_ENV) {
             let path = std::path::Path::new(&dir).join(format!("{}.svg", file_stem(&trace.title)));
@@ -224,7 +227,7 @@ fn draw_text(trace: &Trace, width: usize, axis_ns: u64, name_w: usize) -> String
     let width = width.max(10);
     let lanes = trace.lanes();
     let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let name_w = names.iter().map(|n| name_room(n)).max().unwrap_or(0).max(name_w);
+    let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(name_w);
     let t0 = trace.start_ns;
     let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
     let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / axis_ns as f64 * width as f64).round() as usize;
