@@ -16,10 +16,9 @@ mod worker;
 use crate::error::{Error, Result};
 use crate::executor::Shutdown;
 use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
-use crate::os::reap;
 use crate::trace::Span;
 use crate::wire;
-use scheduler::{Chunk, Inner, Outcome, Settings, stop_worker};
+use scheduler::{Chunk, Inner, Outcome, Settings};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::marker::PhantomData;
@@ -83,7 +82,7 @@ impl ProcessPool {
     /// assert_eq!(parlab::ProcessPool::new(3).unwrap().size(), 3);
     /// ```
     pub fn size(&self) -> usize {
-        self.inner.borrow().workers.len()
+        self.inner.borrow().pids().len()
     }
 
     /// The workers' process ids, in worker order.
@@ -95,7 +94,7 @@ impl ProcessPool {
     /// assert!(!pids.contains(&(std::process::id() as i32))); // other processes than this one
     /// ```
     pub fn pids(&self) -> Vec<i32> {
-        self.inner.borrow().workers.iter().map(|w| w.pid.as_raw()).collect()
+        self.inner.borrow().pids()
     }
 
     /// Spans of every task that finished so far, taken out of the pool (at
@@ -111,9 +110,7 @@ impl ProcessPool {
     /// assert!(pool.take_spans().is_empty()); // taken out
     /// ```
     pub fn take_spans(&self) -> Vec<Span> {
-        let mut inner = self.inner.borrow_mut();
-        inner.dropped_spans = 0;
-        std::mem::take(&mut inner.spans)
+        self.inner.borrow_mut().take_spans()
     }
 
     /// Queues `f(arg)` and returns a handle to join it.
@@ -128,7 +125,7 @@ impl ProcessPool {
         A: Serialize + DeserializeOwned,
         R: Serialize + DeserializeOwned + 'p,
     {
-        let index = self.inner.borrow().next_index;
+        let index = self.inner.borrow().next_index();
         let chunks = self.enqueue(f, std::iter::once(arg), 1, index)?;
         self.pump(false)?;
         let task = PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData };
@@ -227,40 +224,16 @@ impl ProcessPool {
     /// pool.shutdown(Shutdown::Wait).unwrap();
     /// ```
     pub fn shutdown(self, mode: Shutdown) -> Result<()> {
-        {
-            let mut inner = self.inner.borrow_mut();
-            if mode == Shutdown::CancelPending {
-                let inner = &mut *inner;
-                let queued: Vec<u64> = inner.queue.drain(..).map(|chunk| chunk.first_id).collect();
-                for id in queued {
-                    inner.finish(id, 0, Outcome::Cancelled);
-                }
-            }
+        if mode == Shutdown::CancelPending {
+            self.inner.borrow_mut().cancel_queued();
         }
-        loop {
-            let busy = {
-                let inner = self.inner.borrow();
-                inner.broken.is_none() && inner.busy()
-            };
-            if !busy {
-                break;
-            }
+        while self.inner.borrow().working() {
             self.pump(true)?;
         }
-        if let Some(broken) = &self.inner.borrow().broken {
-            return Err(broken.error());
+        if let Some(broken) = self.inner.borrow().broken() {
+            return Err(broken);
         }
-        let mut inner = self.inner.borrow_mut();
-        for w in &mut inner.workers {
-            // End of file on its request pipe tells a worker to exit.
-            w.to_worker = None;
-        }
-        for w in &mut inner.workers {
-            if w.exited.is_none() {
-                w.exited = reap(w.pid, true);
-            }
-            w.from_worker = None;
-        }
+        self.inner.borrow_mut().release();
         Ok(())
     }
 
@@ -277,8 +250,8 @@ impl ProcessPool {
         R: Serialize + DeserializeOwned,
     {
         let mut inner = self.inner.borrow_mut();
-        if let Some(broken) = &inner.broken {
-            return Err(broken.error());
+        if let Some(broken) = inner.broken() {
+            return Err(broken);
         }
         let tramp: Trampoline = run_chunk::<A, R>;
         let mut index = first_index;
@@ -290,30 +263,28 @@ impl ProcessPool {
             chunk.clear();
             chunk.extend(inputs.by_ref().take(chunk_size.max(1)));
             let count = chunk.len();
-            let first_id = inner.next_id;
             args.clear();
             args = wire::encode_into(&chunk, args).map_err(|e| {
                 Error::Codec(format!("the task's argument could not be encoded in the caller ({})", codec_cause(e)))
             })?;
-            let request =
-                Request { first_id, first_index: index, trampoline: tramp as usize, func: f as usize, args: &args };
-            let mut frame = Vec::with_capacity(args.len() + 48);
-            frame.extend_from_slice(&[0; Chunk::HEADER]);
-            let frame = wire::encode_into(&request, frame)?;
-            inner.queue.push_back(Chunk { first_id, tasks: count, frame });
-            ids.push(first_id);
-            inner.next_id += count as u64;
+            let frame_for = |first_id| {
+                let request =
+                    Request { first_id, first_index: index, trampoline: tramp as usize, func: f as usize, args: &args };
+                let mut frame = Vec::with_capacity(args.len() + 48);
+                frame.extend_from_slice(&[0; Chunk::HEADER]);
+                wire::encode_into(&request, frame)
+            };
+            ids.push(inner.queue(count, index, frame_for)?);
             index += count;
         }
-        inner.next_index = inner.next_index.max(index);
         Ok(ids)
     }
 
     /// Waits for chunk `id` and takes its results.
     fn wait_for<R: DeserializeOwned>(&self, id: u64) -> Result<Vec<R>> {
         loop {
-            let finished = self.inner.borrow_mut().results.remove(&id);
-            if let Some((_, outcome)) = finished {
+            let finished = self.inner.borrow_mut().take_result(id);
+            if let Some(outcome) = finished {
                 return self.decode(outcome);
             }
             self.pump(true)?;
@@ -327,9 +298,7 @@ impl ProcessPool {
             }),
             Outcome::Done(Err(failure)) => Err(failure.into()),
             Outcome::Cancelled => Err(Error::Cancelled),
-            Outcome::Broken => {
-                Err(self.inner.borrow().broken.as_ref().expect("broken outcome implies a broken pool").error())
-            }
+            Outcome::Broken => Err(self.inner.borrow().broken().expect("broken outcome implies a broken pool")),
         }
     }
 
@@ -342,36 +311,7 @@ impl ProcessPool {
     /// Pumps the pool, waiting at most `limit` for a worker (`None`: until
     /// one answers).
     fn pump_for(&self, limit: Option<std::time::Duration>) -> Result<()> {
-        let block = limit != Some(std::time::Duration::ZERO);
-        let mut inner = self.inner.borrow_mut();
-        // A worker that died since the last pump is seen before it is given
-        // work: its death is then reported as it was (idle or not). Whatever
-        // is read here is progress: the caller looks at it before waiting.
-        let ready = inner.poll_workers(Some(std::time::Duration::ZERO))?;
-        let mut progressed = !ready.is_empty();
-        for w in ready {
-            inner.read_worker(w)?;
-        }
-        progressed |= inner.take_rings()?;
-        inner.dispatch();
-        if inner.broken.is_some() {
-            return Ok(());
-        }
-        if !progressed {
-            // Replies come through shared rings; a worker wakes the parent
-            // through its pipe only when told it may be asleep.
-            let arrived = inner.may_sleep(block);
-            let ready = if arrived { Ok(Vec::new()) } else { inner.poll_workers(limit) };
-            inner.may_sleep(false);
-            for w in ready? {
-                inner.read_worker(w)?;
-            }
-            inner.take_rings()?;
-        }
-        inner.rescue_stalled();
-        inner.retire_spent();
-        inner.dispatch();
-        Ok(())
+        self.inner.borrow_mut().pump(limit)
     }
 }
 
@@ -443,9 +383,7 @@ impl PoolBuilder {
 
 impl Drop for ProcessPool {
     fn drop(&mut self) {
-        for w in &mut self.inner.borrow_mut().workers {
-            stop_worker(w);
-        }
+        self.inner.borrow_mut().stop();
     }
 }
 
@@ -481,7 +419,7 @@ impl<R: DeserializeOwned> Handle<R> for PoolTask<'_, R> {
     }
 
     fn news(&self) -> u64 {
-        self.pool.inner.borrow().ended
+        self.pool.inner.borrow().news()
     }
 
     fn wait_for_news(&self, news: u64, deadline: Option<std::time::Instant>) {
@@ -500,7 +438,7 @@ impl<R: DeserializeOwned> Handle<R> for PoolTask<'_, R> {
     }
 
     fn has_failed(&self) -> bool {
-        matches!(self.pool.inner.borrow().results.get(&self.id), Some((_, Outcome::Done(Err(_)) | Outcome::Broken)))
+        self.pool.inner.borrow().has_failed(self.id)
     }
 
     fn executor(&self) -> usize {
@@ -515,10 +453,7 @@ impl<R: DeserializeOwned> Handle<R> for PoolTask<'_, R> {
 impl<R> Drop for PoolTask<'_, R> {
     fn drop(&mut self) {
         if !self.taken {
-            let mut inner = self.pool.inner.borrow_mut();
-            if inner.results.remove(&self.id).is_none() {
-                inner.discarded.insert(self.id);
-            }
+            self.pool.inner.borrow_mut().discard(self.id);
         }
     }
 }
@@ -545,18 +480,10 @@ impl<R: DeserializeOwned> Iterator for AsCompleted<'_, R> {
                 let id = self.pending.remove(0);
                 return Some(((id - self.first) as usize, Err(Error::Io(std::io::Error::other(why.clone())))));
             }
-            let done = {
-                let inner = self.pool.inner.borrow();
-                self.pending
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(pos, id)| inner.results.get(id).map(|(end, _)| (*end, pos)))
-                    .min()
-            };
-            if let Some((_, pos)) = done {
+            let done = self.pool.inner.borrow().first_ended(&self.pending);
+            if let Some(pos) = done {
                 let id = self.pending.swap_remove(pos);
-                let finished = self.pool.inner.borrow_mut().results.remove(&id);
-                let (_, outcome) = finished.expect("just seen");
+                let outcome = self.pool.inner.borrow_mut().take_result(id).expect("just seen");
                 let result = self.pool.decode(outcome).and_then(|mut v: Vec<R>| {
                     v.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
                 });
@@ -574,9 +501,7 @@ impl<R> Drop for AsCompleted<'_, R> {
     fn drop(&mut self) {
         let mut inner = self.pool.inner.borrow_mut();
         for id in self.pending.drain(..) {
-            if inner.results.remove(&id).is_none() {
-                inner.discarded.insert(id);
-            }
+            inner.discard(id);
         }
     }
 }

@@ -24,7 +24,7 @@ const STALLED_NS: f64 = 1_000_000.0;
 
 impl Inner {
     /// Gives queued chunks to the workers with the least work in flight.
-    pub(in crate::pool) fn dispatch(&mut self) {
+    pub(super) fn dispatch(&mut self) {
         // Long chunks: one at a time, so work goes to whichever worker frees
         // up first. Short chunks: enough queued behind the running one to
         // cover a round trip through the parent.
@@ -95,7 +95,7 @@ impl Inner {
 
     /// Hands the chunks queued behind a stalled one to idle workers: the
     /// first of the two to claim a chunk runs it.
-    pub(in crate::pool) fn rescue_stalled(&mut self) {
+    pub(super) fn rescue_stalled(&mut self) {
         let (now, stall) = (now_ns(), self.stall_ns());
         for s in 0..self.workers.len() {
             let w = &self.workers[s];

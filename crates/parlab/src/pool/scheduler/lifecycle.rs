@@ -16,7 +16,7 @@ impl Inner {
     /// Tells every worker that has run its share of tasks, and holds no
     /// more, to exit (end of file on its requests); it is replaced when its
     /// reply pipe closes ([`Inner::read_worker`]).
-    pub(in crate::pool) fn retire_spent(&mut self) {
+    pub(super) fn retire_spent(&mut self) {
         let Some(max) = self.settings.max_tasks else { return };
         for w in &mut self.workers {
             if w.tasks_sent >= max && w.in_flight.is_empty() && w.exited.is_none() {
@@ -83,7 +83,7 @@ impl Inner {
 }
 
 /// Kills a worker if it still runs, reaps it and closes its pipes.
-pub(in crate::pool) fn stop_worker(w: &mut Worker) {
+pub(super) fn stop_worker(w: &mut Worker) {
     (w.to_worker, w.from_worker) = (None, None);
     if w.exited.is_none() {
         let _ = kill(w.pid, Signal::SIGKILL);

@@ -23,8 +23,7 @@ use crate::clock::now_ns;
 use crate::error::{Error, ExitHow, Result, TaskFailure};
 use crate::fork::ParentFd;
 use crate::trace::Span;
-use lifecycle::start_worker;
-pub(super) use lifecycle::stop_worker;
+use lifecycle::{start_worker, stop_worker};
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -57,36 +56,36 @@ pub(super) type IdMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<IdHashe
 pub(super) type IdSet = HashSet<u64, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// The parent's view of one worker.
-pub(super) struct Worker {
-    pub pid: Pid,
-    pub to_worker: Option<ParentFd>,
-    pub from_worker: Option<ParentFd>,
+struct Worker {
+    pid: Pid,
+    to_worker: Option<ParentFd>,
+    from_worker: Option<ParentFd>,
     received: Vec<u8>,
     /// (first task id, request bytes) of each chunk sent, oldest first.
-    pub in_flight: VecDeque<(u64, usize)>,
+    in_flight: VecDeque<(u64, usize)>,
     bytes_in_flight: usize,
     /// When the chunk at the head of `in_flight` started (as far as the
     /// parent can tell: when the worker answered the one before it).
     head_since_ns: u64,
-    pub exited: Option<ExitHow>,
+    exited: Option<ExitHow>,
     /// Tasks sent to it since it started (for the limit of tasks per worker).
     tasks_sent: usize,
 }
 
 /// A chunk waiting for a worker.
 pub(super) struct Chunk {
-    pub first_id: u64,
+    first_id: u64,
     /// How many tasks it holds.
-    pub tasks: usize,
+    tasks: usize,
     /// The whole frame as it goes down the pipe: [`Chunk::HEADER`] bytes
     /// (its length and claim slot, filled in when it is sent), then the
     /// request's postcard. Built once, so sending it copies it once.
-    pub frame: Vec<u8>,
+    frame: Vec<u8>,
 }
 
 impl Chunk {
     /// The frame's 4-byte length and 4-byte claim slot.
-    pub const HEADER: usize = 8;
+    pub(in crate::pool) const HEADER: usize = 8;
 }
 
 /// A chunk some worker holds: its claim slot, how many workers hold it, and
@@ -107,18 +106,18 @@ pub(super) enum Outcome {
 
 /// Why the pool broke: which worker died, its pid, how, and whether it held work.
 #[derive(Debug, Clone)]
-pub(super) struct Broken {
-    pub worker: usize,
-    pub pid: i32,
-    pub how: ExitHow,
-    pub running_task: bool,
+struct Broken {
+    worker: usize,
+    pid: i32,
+    how: ExitHow,
+    running_task: bool,
     /// What went wrong, when the worker said (its initializer failed) or
     /// the pool knows (it could not start a replacement).
-    pub cause: Option<String>,
+    cause: Option<String>,
 }
 
 impl Broken {
-    pub(super) fn error(&self) -> Error {
+    fn error(&self) -> Error {
         if let Some(cause) = &self.cause {
             return Error::WorkerFailed { worker: self.worker, pid: self.pid, cause: cause.clone() };
         }
@@ -132,12 +131,12 @@ impl Broken {
 }
 
 pub(super) struct Inner {
-    pub workers: Vec<Worker>,
-    pub queue: VecDeque<Chunk>,
+    workers: Vec<Worker>,
+    queue: VecDeque<Chunk>,
     /// Finished chunks not yet taken (by first task id), with the time they ended.
-    pub results: IdMap<(u64, Outcome)>,
+    results: IdMap<(u64, Outcome)>,
     /// Chunks whose handle was dropped: their results are thrown away.
-    pub discarded: IdSet,
+    discarded: IdSet,
     sent: IdMap<Sent>,
     claims: ClaimTable,
     mailboxes: Mailboxes,
@@ -145,17 +144,17 @@ pub(super) struct Inner {
     scratch: Vec<u8>,
     /// Reused buffer for reading replies.
     read_buf: Vec<u8>,
-    pub spans: Vec<Span>,
-    pub dropped_spans: usize,
-    pub broken: Option<Broken>,
+    spans: Vec<Span>,
+    dropped_spans: usize,
+    broken: Option<Broken>,
     /// Running average of how long one chunk takes in a worker, in ns.
     chunk_ns: Option<f64>,
-    pub next_id: u64,
-    pub next_index: usize,
+    next_id: u64,
+    next_index: usize,
     /// How many chunks have ended (finished, failed or cancelled): a waiter
     /// compares it to see whether anything happened.
-    pub ended: u64,
-    pub settings: Settings,
+    ended: u64,
+    settings: Settings,
     /// Initializers' failures, by worker, reported before the worker exits.
     init_failed: HashMap<usize, String>,
 }
@@ -209,13 +208,147 @@ impl Inner {
         })
     }
 
+    /// The workers' process ids, in worker order.
+    pub(in crate::pool) fn pids(&self) -> Vec<i32> {
+        self.workers.iter().map(|w| w.pid.as_raw()).collect()
+    }
+
+    /// The spans kept since the last take.
+    pub(in crate::pool) fn take_spans(&mut self) -> Vec<Span> {
+        self.dropped_spans = 0;
+        std::mem::take(&mut self.spans)
+    }
+
+    /// Why the pool broke, if it did: what every task it could not run ends with.
+    pub(in crate::pool) fn broken(&self) -> Option<Error> {
+        self.broken.as_ref().map(Broken::error)
+    }
+
+    /// The number the next submitted task gets (its index in a timeline).
+    pub(in crate::pool) fn next_index(&self) -> usize {
+        self.next_index
+    }
+
+    /// Queues a chunk of `tasks` tasks, the first numbered `index`, whose
+    /// frame `frame_for` builds from the chunk's id; returns that id.
+    pub(in crate::pool) fn queue(
+        &mut self,
+        tasks: usize,
+        index: usize,
+        frame_for: impl FnOnce(u64) -> Result<Vec<u8>>,
+    ) -> Result<u64> {
+        let first_id = self.next_id;
+        let frame = frame_for(first_id)?;
+        self.queue.push_back(Chunk { first_id, tasks, frame });
+        self.next_id += tasks as u64;
+        self.next_index = self.next_index.max(index + tasks);
+        Ok(first_id)
+    }
+
+    /// Takes how chunk `id` ended, if it has.
+    pub(in crate::pool) fn take_result(&mut self, id: u64) -> Option<Outcome> {
+        self.results.remove(&id).map(|(_, outcome)| outcome)
+    }
+
+    /// Whether chunk `id` ended in a failure.
+    pub(in crate::pool) fn has_failed(&self, id: u64) -> bool {
+        matches!(self.results.get(&id), Some((_, Outcome::Done(Err(_)) | Outcome::Broken)))
+    }
+
+    /// Of the chunks `ids`, the position of the one that ended first.
+    pub(in crate::pool) fn first_ended(&self, ids: &[u64]) -> Option<usize> {
+        ids.iter()
+            .enumerate()
+            .filter_map(|(pos, id)| self.results.get(id).map(|(end, _)| (*end, pos)))
+            .min()
+            .map(|m| m.1)
+    }
+
+    /// Nobody will take chunk `id`'s result: drop it, now or when it comes.
+    pub(in crate::pool) fn discard(&mut self, id: u64) {
+        if self.results.remove(&id).is_none() {
+            self.discarded.insert(id);
+        }
+    }
+
+    /// A count that grows whenever a chunk ends: a waiter compares it.
+    pub(in crate::pool) fn news(&self) -> u64 {
+        self.ended
+    }
+
+    /// Whether work is left that the pool can still do.
+    pub(in crate::pool) fn working(&self) -> bool {
+        self.broken.is_none() && self.busy()
+    }
+
+    /// Cancels every chunk still queued (none has reached a worker).
+    pub(in crate::pool) fn cancel_queued(&mut self) {
+        let queued: Vec<u64> = self.queue.drain(..).map(|chunk| chunk.first_id).collect();
+        for id in queued {
+            self.finish(id, 0, Outcome::Cancelled);
+        }
+    }
+
+    /// Lets every worker go: end of file on its requests tells it to exit,
+    /// then it is reaped and its reply pipe closed.
+    pub(in crate::pool) fn release(&mut self) {
+        for w in &mut self.workers {
+            w.to_worker = None;
+        }
+        for w in &mut self.workers {
+            if w.exited.is_none() {
+                w.exited = crate::os::reap(w.pid, true);
+            }
+            w.from_worker = None;
+        }
+    }
+
+    /// Kills every worker still running and reaps it.
+    pub(in crate::pool) fn stop(&mut self) {
+        self.workers.iter_mut().for_each(stop_worker);
+    }
+
+    /// Sends queued work and takes in replies, waiting at most `limit` for a
+    /// worker when nothing had arrived (`None`: until one answers).
+    pub(in crate::pool) fn pump(&mut self, limit: Option<std::time::Duration>) -> Result<()> {
+        let block = limit != Some(std::time::Duration::ZERO);
+        // A worker that died since the last pump is seen before it is given
+        // work: its death is then reported as it was (idle or not). Whatever
+        // is read here is progress: the caller looks at it before waiting.
+        let ready = self.poll_workers(Some(std::time::Duration::ZERO))?;
+        let mut progressed = !ready.is_empty();
+        for w in ready {
+            self.read_worker(w)?;
+        }
+        progressed |= self.take_rings()?;
+        self.dispatch();
+        if self.broken.is_some() {
+            return Ok(());
+        }
+        if !progressed {
+            // Replies come through shared rings; a worker wakes the parent
+            // through its pipe only when told it may be asleep.
+            let arrived = self.may_sleep(block);
+            let ready = if arrived { Ok(Vec::new()) } else { self.poll_workers(limit) };
+            self.may_sleep(false);
+            for w in ready? {
+                self.read_worker(w)?;
+            }
+            self.take_rings()?;
+        }
+        self.rescue_stalled();
+        self.retire_spent();
+        self.dispatch();
+        Ok(())
+    }
+
     /// Whether any work is queued or running.
-    pub(super) fn busy(&self) -> bool {
+    fn busy(&self) -> bool {
         !self.queue.is_empty() || self.workers.iter().any(|w| !w.in_flight.is_empty())
     }
 
     /// Records how the chunk with first task `id` ended, at `end_ns`.
-    pub(super) fn finish(&mut self, id: u64, end_ns: u64, outcome: Outcome) {
+    fn finish(&mut self, id: u64, end_ns: u64, outcome: Outcome) {
         self.results.insert(id, (end_ns, outcome));
         self.ended += 1;
     }

@@ -15,7 +15,7 @@ const MAX_SPANS: usize = 100_000;
 
 impl Inner {
     /// Indices of workers with something to read (or a closed pipe).
-    pub(in crate::pool) fn poll_workers(&self, block: Option<std::time::Duration>) -> Result<Vec<usize>> {
+    pub(super) fn poll_workers(&self, block: Option<std::time::Duration>) -> Result<Vec<usize>> {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
         let live: Vec<usize> = (0..self.workers.len()).filter(|&i| self.workers[i].from_worker.is_some()).collect();
         if live.is_empty() {
@@ -54,7 +54,7 @@ impl Inner {
     /// Reads what worker `i` sent and takes in every whole reply. Replies
     /// are decoded where they lie in the read buffer; only a partial one at
     /// the end is kept for the next read.
-    pub(in crate::pool) fn read_worker(&mut self, i: usize) -> Result<()> {
+    pub(super) fn read_worker(&mut self, i: usize) -> Result<()> {
         let w = &mut self.workers[i];
         let Some(rx) = w.from_worker.as_mut() else { return Ok(()) };
         let n = match rx.read(&mut self.read_buf) {
@@ -96,7 +96,7 @@ impl Inner {
     }
 
     /// Takes in the replies waiting in the workers' rings; `true` if any.
-    pub(in crate::pool) fn take_rings(&mut self) -> Result<bool> {
+    pub(super) fn take_rings(&mut self) -> Result<bool> {
         if self.broken.is_some() {
             return Ok(false);
         }
@@ -119,7 +119,7 @@ impl Inner {
 
     /// Raises (or lowers) the flag that asks workers to wake the parent
     /// through its pipes; after raising it, whether a reply came in anyway.
-    pub(in crate::pool) fn may_sleep(&self, asleep: bool) -> bool {
+    pub(super) fn may_sleep(&self, asleep: bool) -> bool {
         self.mailboxes.parent_may_sleep(asleep);
         asleep && self.mailboxes.any_waiting()
     }
