@@ -269,7 +269,7 @@ pub fn starters(dir: &Path, manifest: &Manifest, write: Option<&Path>, check: bo
 pub fn timeline(files: &[std::path::PathBuf], axis_secs: f64, name_chars: usize) -> Result<i32, String> {
     let mut traces = Vec::new();
     for file in files {
-        let spans = parlab::trace::read_trace_file(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let spans = parlab::trace_file::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         if spans.is_empty() {
             return Err(format!(
                 "{} holds no span: a trace file has one JSON object per line, as the engine or \

@@ -135,7 +135,7 @@ fn solve(sleeps: Vec<f64>) -> parlab::Result<Vec<f64>> {
         let (_, mut s) = parlab::Span::measure(i, 0, || ());
         s.pid = me + 1000 + i as i32;
         s.tid = s.pid;
-        parlab::trace::append_to_trace_file(&s);
+        parlab::trace_file::append(&s);
     }
     Ok(results)
 }

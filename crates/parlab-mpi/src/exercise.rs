@@ -3,7 +3,8 @@
 
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use parlab::exercise::{INPUT_ENV, TRACE_FILE_ENV, read_trace_file};
+use parlab::exercise::INPUT_ENV;
+use parlab::trace_file::{self, TRACE_FILE_ENV};
 use serde::{Serialize, de::DeserializeOwned};
 use std::fmt::Debug;
 
@@ -55,7 +56,7 @@ where
     parlab::exercise::run_copy(default_input, reports, |input| solve(&world, input));
     world.barrier();
     if let Some(path) = own_trace {
-        let spans = read_trace_file(&path).unwrap_or_default();
+        let spans = trace_file::read(&path).unwrap_or_default();
         let _ = std::fs::remove_file(&path);
         if let Some(all) = crate::ranks::gather_spans(&world, started_ns, spans)
             && !all.is_empty()

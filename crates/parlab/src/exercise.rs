@@ -11,10 +11,8 @@ use crate::trace::Trace;
 
 // The course protocol, in one place: what an exercise, the course workloads
 // and the checker agree on (files named by environment variables, one clock).
-pub use crate::clock::now_ns;
-pub use crate::trace::{TRACE_FILE_ENV, append_to_trace_file, read_trace_file};
+use crate::trace_file::{self, TRACE_FILE_ENV};
 pub use crate::witness::WITNESS_ENV;
-pub use crate::workloads::TIME_SCALE_ENV;
 use serde::{Serialize, de::DeserializeOwned};
 use std::fmt::Debug;
 use std::time::Instant;
@@ -145,7 +143,7 @@ where
         }
     }
     if let Some(path) = own_trace {
-        let spans = read_trace_file(&path).unwrap_or_default();
+        let spans = trace_file::read(&path).unwrap_or_default();
         let _ = std::fs::remove_file(&path);
         if !spans.is_empty() {
             crate::timeline::print(&Trace::from_spans("your run", spans));

@@ -8,7 +8,7 @@
 //! stamps both on its own clock and asks the kernel who spoke
 //! (`SCM_CREDENTIALS`) and how much CPU that thread used in between, so
 //! nothing the program writes is taken as evidence. Without a checker the
-//! workloads trace into a file instead ([`crate::trace::TRACE_FILE_ENV`]).
+//! workloads trace into a file instead ([`crate::trace_file::TRACE_FILE_ENV`]).
 //!
 //! The protocol, one JSON object per message on a `SOCK_SEQPACKET` socket:
 //! `{"tid": T, "sleep": S}` (or `"count": [A, B]`, or `"fragile": X`), then

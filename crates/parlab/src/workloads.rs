@@ -5,12 +5,12 @@
 //! Every sleep is multiplied by the time scale ([`TIME_SCALE_ENV`], 1.0 when
 //! unset), so tests and the checker run the course in milliseconds while the
 //! book shows seconds. Each workload records its own [`Span`] in the trace
-//! file named by [`crate::trace::TRACE_FILE_ENV`] when that is set, so a run is
+//! file named by [`crate::trace_file::TRACE_FILE_ENV`] when that is set, so a run is
 //! traced however it was parallelised. Under `checker verify` they report to
 //! the checker instead, which witnesses each call itself (see
 //! [`crate::exercise::WITNESS_ENV`]) and says how long a sleep lasts.
 
-use crate::trace::{Span, append_to_trace_file};
+use crate::trace::Span;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -85,7 +85,7 @@ fn traced<R>(claim: String, sleep: Option<f64>, render: fn(&R) -> String, f: imp
     let index = CALLS.fetch_add(1, Ordering::Relaxed);
     let (value, mut span) = Span::measure(index, 0, || f(nap));
     span.sleep = sleep;
-    append_to_trace_file(&span);
+    crate::trace_file::append(&span);
     value
 }
 
