@@ -8,20 +8,23 @@
 //! ones through rings in shared memory, module `mailbox`), and no task waits
 //! behind a long one while a worker is idle (module `claims`).
 
+mod builder;
 mod claims;
+mod handles;
 mod mailbox;
 mod scheduler;
 mod worker;
 
 use crate::error::{Error, Result};
 use crate::executor::Shutdown;
-use crate::executor::{Completed, Executor, Handle, Payload, Task, TaskKind, TaskState};
+use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
 use crate::trace::Span;
 use crate::wire;
-use scheduler::{Chunk, Inner, Outcome, Settings};
+pub use builder::PoolBuilder;
+use handles::{AsCompleted, PoolTask};
+use scheduler::{Chunk, Inner, Outcome};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
-use std::marker::PhantomData;
 use worker::{Request, Trampoline, run_chunk};
 
 /// A fixed set of worker processes that run submitted functions.
@@ -60,7 +63,7 @@ impl ProcessPool {
     /// assert_eq!(pool.map(|x: u32| x + 1, [1, 2]).unwrap(), [2, 3]);
     /// ```
     pub fn builder(workers: usize) -> PoolBuilder {
-        PoolBuilder { workers, settings: Settings::default() }
+        PoolBuilder::new(workers)
     }
 
     /// A pool with one worker per usable CPU, counting the affinity mask (as
@@ -128,7 +131,7 @@ impl ProcessPool {
         let index = self.inner.borrow().next_index();
         let chunks = self.enqueue(f, std::iter::once(arg), 1, index)?;
         self.pump(false)?;
-        let task = PoolTask { pool: self, id: chunks[0], taken: false, _result: PhantomData };
+        let task = PoolTask::new(self, chunks[0]);
         Ok(Task::new(TaskKind::Handle(Box::new(task))))
     }
 
@@ -207,9 +210,8 @@ impl ProcessPool {
         R: Serialize + DeserializeOwned + 'p,
     {
         let pending = self.enqueue(f, inputs, 1, 0)?;
-        let first = pending.first().copied().unwrap_or(0);
         self.pump(false)?;
-        Ok(Completed::new(AsCompleted { pool: self, first, pending, failed: None, _result: PhantomData }))
+        Ok(Completed::new(AsCompleted::new(self, pending)))
     }
 
     /// Stops the pool: with [`Shutdown::Wait`] after every submitted task
@@ -315,72 +317,6 @@ impl ProcessPool {
     }
 }
 
-/// Settings for a [`ProcessPool`], from [`ProcessPool::builder`].
-#[derive(Debug, Clone)]
-#[must_use = "a builder starts nothing until `build`"]
-pub struct PoolBuilder {
-    workers: usize,
-    settings: Settings,
-}
-
-impl PoolBuilder {
-    /// Runs `init` once in every worker, before its first task (and in every
-    /// worker that replaces one). If it panics, the pool is broken: every
-    /// pending task and every later submit fails with
-    /// [`Error::WorkerFailed`], which carries the panic's message.
-    ///
-    /// ```
-    /// use parlab::{Error, ProcessPool};
-    ///
-    /// fn no_database() {
-    ///     panic!("cannot reach the database");
-    /// }
-    ///
-    /// let pool = ProcessPool::builder(1).initializer(no_database).build().unwrap();
-    /// let error = pool.submit(|x: u8| x, 1).unwrap().join().unwrap_err();
-    /// assert!(matches!(error, Error::WorkerFailed { .. }), "{error}");
-    /// assert!(error.to_string().contains("cannot reach the database"));
-    /// ```
-    pub fn initializer(mut self, init: fn()) -> PoolBuilder {
-        self.settings.init = Some(init);
-        self
-    }
-
-    /// Replaces a worker by a new process once it has been given `tasks`
-    /// tasks (a chunk is never split, so a worker may run up to one chunk
-    /// more): for tasks that leak memory or state. Python's
-    /// `max_tasks_per_child`.
-    ///
-    /// ```
-    /// use parlab::ProcessPool;
-    ///
-    /// fn pid(_: u32) -> u32 {
-    ///     std::process::id()
-    /// }
-    ///
-    /// let pool = ProcessPool::builder(1).max_tasks_per_worker(2).build().unwrap();
-    /// let pids = pool.map(pid, 0..4).unwrap();
-    /// assert_eq!(pids[0], pids[1]);
-    /// assert_ne!(pids[1], pids[2]); // a new worker after two tasks
-    /// ```
-    pub fn max_tasks_per_worker(mut self, tasks: usize) -> PoolBuilder {
-        self.settings.max_tasks = Some(tasks.max(1));
-        self
-    }
-
-    /// Starts the workers.
-    ///
-    /// Fails with [`Error::MultiThreaded`] if this process has other threads.
-    ///
-    /// ```
-    /// let pool = parlab::ProcessPool::builder(2).build().unwrap();
-    /// assert_eq!(pool.size(), 2);
-    /// ```
-    pub fn build(self) -> Result<ProcessPool> {
-        Ok(ProcessPool { inner: RefCell::new(Inner::start(self.workers, self.settings)?) })
-    }
-}
-
 impl Drop for ProcessPool {
     fn drop(&mut self) {
         self.inner.borrow_mut().stop();
@@ -392,117 +328,6 @@ fn codec_cause(e: Error) -> String {
     match e {
         Error::Codec(cause) => cause,
         other => other.to_string(),
-    }
-}
-
-/// A task submitted to a pool: what a [`Task`] holds for it.
-struct PoolTask<'p, R> {
-    pool: &'p ProcessPool,
-    id: u64,
-    taken: bool,
-    _result: PhantomData<fn() -> R>,
-}
-
-impl<R: DeserializeOwned> PoolTask<'_, R> {
-    /// Waits for the task and returns its value, or why it has none.
-    fn join(mut self) -> Result<R> {
-        self.taken = true;
-        self.pool.wait_for(self.id)?.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
-    }
-}
-
-impl<R: DeserializeOwned> Handle<R> for PoolTask<'_, R> {
-    fn state(&self) -> TaskState {
-        // Whatever arrived is taken in first; a broken pool shows in the results.
-        let _ = self.pool.pump(false);
-        self.pool.inner.borrow().state_of(self.id)
-    }
-
-    fn news(&self) -> u64 {
-        self.pool.inner.borrow().news()
-    }
-
-    fn wait_for_news(&self, news: u64, deadline: Option<std::time::Instant>) {
-        // One pump takes in what arrived; the next waits for a worker.
-        let _ = self.pool.pump(false);
-        if self.news() != news {
-            return;
-        }
-        let limit = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-        let _ = self.pool.pump_for(limit);
-    }
-
-    fn cancel(&self) -> bool {
-        let _ = self.pool.pump(false);
-        self.pool.inner.borrow_mut().cancel(self.id)
-    }
-
-    fn has_failed(&self) -> bool {
-        self.pool.inner.borrow().has_failed(self.id)
-    }
-
-    fn executor(&self) -> usize {
-        std::ptr::from_ref(self.pool) as usize
-    }
-
-    fn join(self: Box<Self>) -> Result<R> {
-        PoolTask::join(*self)
-    }
-}
-
-impl<R> Drop for PoolTask<'_, R> {
-    fn drop(&mut self) {
-        if !self.taken {
-            self.pool.inner.borrow_mut().discard(self.id);
-        }
-    }
-}
-
-/// A pool's results in the order tasks finish: what a [`Completed`] holds.
-struct AsCompleted<'p, R> {
-    pool: &'p ProcessPool,
-    first: u64,
-    pending: Vec<u64>,
-    /// Why the pool could not be pumped: every pending task ends with it.
-    failed: Option<String>,
-    _result: PhantomData<fn() -> R>,
-}
-
-impl<R: DeserializeOwned> Iterator for AsCompleted<'_, R> {
-    type Item = (usize, Result<R>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if self.pending.is_empty() {
-                return None;
-            }
-            if let Some(why) = &self.failed {
-                let id = self.pending.remove(0);
-                return Some(((id - self.first) as usize, Err(Error::Io(std::io::Error::other(why.clone())))));
-            }
-            let done = self.pool.inner.borrow().first_ended(&self.pending);
-            if let Some(pos) = done {
-                let id = self.pending.swap_remove(pos);
-                let outcome = self.pool.inner.borrow_mut().take_result(id).expect("just seen");
-                let result = self.pool.decode(outcome).and_then(|mut v: Vec<R>| {
-                    v.pop().ok_or_else(|| Error::Codec("a task came back without its result".into()))
-                });
-                return Some(((id - self.first) as usize, result));
-            }
-            if let Err(e) = self.pool.pump(true) {
-                // Each pending task, by its own index, ends with the reason.
-                self.failed = Some(e.to_string());
-            }
-        }
-    }
-}
-
-impl<R> Drop for AsCompleted<'_, R> {
-    fn drop(&mut self) {
-        let mut inner = self.pool.inner.borrow_mut();
-        for id in self.pending.drain(..) {
-            inner.discard(id);
-        }
     }
 }
 

@@ -27,9 +27,17 @@
 //! average parallelism 2.00x, lanes busy 100%, CPU: parent 0.000 s, children 0.000 s
 //! ```
 
-use crate::trace::{Span, Trace};
-use anstyle::{AnsiColor, Style};
-use std::fmt::Write as _;
+mod axis;
+mod picture;
+mod text;
+
+pub use picture::svg;
+pub use text::text;
+
+use crate::trace::Trace;
+use anstyle::AnsiColor;
+use picture::draw_svg;
+use text::draw_text;
 
 /// Colours for bars, by task index, shared by the terminal and the SVG.
 const PALETTE: [(AnsiColor, &str); 6] = [
@@ -140,53 +148,6 @@ pub fn print_on_axis(traces: &[&Trace], axis_secs: f64, name_chars: usize) {
     }
 }
 
-/// A time axis for runs up to `axis_ns` long: its length in ns, rounded up
-/// to the next tick, and its ticks (see [`ticks`]).
-fn axis(axis_ns: u64) -> (u64, Vec<(f64, String)>) {
-    let ticks = ticks(axis_ns as f64 / 1e9);
-    let end = ticks.last().map_or(0.0, |t| t.0 * 1e9).round() as u64;
-    // The axis ends at its last tick even for a run a little past it (its
-    // bars run up to AXIS_SLACK into the margin): runs measured apart, a
-    // little longer or shorter (Python's processes start a few percent
-    // later than Rust's), then share one axis exactly.
-    let end = if end as f64 * (1.0 + AXIS_SLACK) >= axis_ns as f64 { end } else { axis_ns };
-    (end.max(1), ticks)
-}
-
-/// How far past its last tick a run may reach and still end the axis there.
-const AXIS_SLACK: f64 = 0.05;
-
-/// Tick marks for an axis at least `axis_secs` long: multiples of a round
-/// step (1, 2 or 5 times a power of ten), about five of them, the last at
-/// or just past the end, as (seconds, label).
-fn ticks(axis_secs: f64) -> Vec<(f64, String)> {
-    if axis_secs <= 0.0 {
-        return vec![(0.0, "0 s".into())];
-    }
-    // A run a little past a tick (1.03 s) ends the axis there, not a whole
-    // step later: the bars may run AXIS_SLACK past the last tick.
-    let covered = axis_secs / (1.0 + AXIS_SLACK);
-    let raw = covered / 5.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|&st| st >= raw * 0.999).unwrap_or(raw);
-    let (unit, scale) = if step >= 0.1 {
-        ("s", 1.0)
-    } else if step >= 1e-4 {
-        ("ms", 1e3)
-    } else {
-        ("µs", 1e6)
-    };
-    let decimals = (-(step * scale).log10().floor()).max(0.0) as usize;
-    let count = (covered / step - 1e-9).ceil().max(1.0) as usize;
-    (0..=count)
-        .map(|k| {
-            let at = k as f64 * step;
-            let label = if k == 0 { "0".to_string() } else { format!("{:.*}", decimals, at * scale) };
-            (at, format!("{label} {unit}"))
-        })
-        .collect()
-}
-
 /// A file name from a title: lower case, words joined by '-'.
 ///
 /// ```
@@ -201,195 +162,6 @@ pub fn file_stem(title: &str) -> String {
     words.join("-")
 }
 
-/// The timeline as text, `width` columns for the time axis, with ANSI colours
-/// (strip them with `anstream` when the output is no terminal).
-///
-/// ```
-/// use parlab::{Span, Trace, timeline};
-///
-/// let span = |index, pid, start_ns, end_ns| {
-///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
-/// };
-/// let s = 1_000_000_000; // a second, in nanoseconds
-/// let spans = vec![span(0, 7, 0, 2 * s), span(1, 8, 0, s), span(2, 8, s, 2 * s)];
-/// let trace = Trace::from_spans("three tasks on two processes", spans);
-/// let text = timeline::text(&trace, 40);
-/// let rows: Vec<&str> = text.lines().filter(|l| l.contains('|')).collect();
-/// assert!(rows[0].starts_with("pid 7 |") && rows[1].starts_with("pid 8 |"));
-/// ```
-pub fn text(trace: &Trace, width: usize) -> String {
-    draw_text(trace, width, trace.end_ns.saturating_sub(trace.start_ns), 0)
-}
-
-/// [`text`] on a time axis `axis_ns` long (at least the trace's own length),
-/// with at least `name_w` columns for lane names.
-fn draw_text(trace: &Trace, width: usize, axis_ns: u64, name_w: usize) -> String {
-    let width = width.max(10);
-    let lanes = trace.lanes();
-    let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let name_w = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(name_w);
-    let t0 = trace.start_ns;
-    let (axis_ns, ticks) = axis(axis_ns.max(trace.end_ns.saturating_sub(t0)));
-    let col = |ns: u64| ((ns.saturating_sub(t0)) as f64 / axis_ns as f64 * width as f64).round() as usize;
-
-    let mut out = String::new();
-    let tasks: usize = trace.spans.iter().map(|s| s.tasks).sum();
-    let _ = writeln!(out, "{}  ({tasks} tasks, wall {})", trace.title, human(trace.wall_secs()));
-    for (lane, name) in lanes.iter().zip(&names) {
-        let mut cells: Vec<Option<&Span>> = vec![None; width];
-        let mut spans: Vec<&Span> = trace.spans.iter().filter(|s| (s.pid, s.tid) == *lane).collect();
-        spans.sort_by_key(|s| s.start_ns);
-        for s in spans {
-            let a = col(s.start_ns).min(width - 1);
-            let b = col(s.end_ns).clamp(a + 1, width);
-            cells[a..b].iter_mut().for_each(|c| *c = Some(s));
-        }
-        let _ = write!(out, "{name:>name_w$} |");
-        let mut i = 0;
-        while i < width {
-            let Some(s) = cells[i] else {
-                out.push(' ');
-                i += 1;
-                continue;
-            };
-            let run = cells[i..].iter().take_while(|c| c.is_some_and(|c| std::ptr::eq(c, s))).count();
-            let label = s.index.to_string();
-            let fill = FILL[s.index % 2];
-            let mut bar: String = std::iter::repeat_n(fill, run).collect();
-            if label.len() <= run {
-                bar.replace_range(0..label.len(), &label);
-            }
-            let style = Style::new().fg_color(Some(PALETTE[s.index % PALETTE.len()].0.into()));
-            let _ = write!(out, "{style}{bar}{style:#}");
-            i += run;
-        }
-        out.push_str("|\n");
-    }
-    // Time axis: round ticks; a label that would touch the one before is left out.
-    let mut axis = vec![b' '; width + 1];
-    let mut labels = String::new();
-    for (at_secs, label) in ticks {
-        let at = ((at_secs * 1e9 / axis_ns as f64) * width as f64).round() as usize;
-        let at = at.min(width);
-        axis[at] = b'+';
-        let used = labels.chars().count();
-        if at == 0 || at > used {
-            labels.push_str(&" ".repeat(at - used.min(at)));
-            labels.push_str(&label);
-            labels.push(' ');
-        }
-    }
-    let axis = String::from_utf8(axis).expect("ascii");
-    let _ = writeln!(out, "{:name_w$} {}", "", axis.trim_end());
-    let _ = writeln!(out, "{:name_w$} {}", "", labels.trim_end());
-    out
-}
-
-/// The timeline as a standalone SVG image: one bar per task, whose tooltip
-/// gives its task, process and length.
-///
-/// ```
-/// use parlab::{Span, Trace, timeline};
-///
-/// let span = |index, pid, start_ns, end_ns| {
-///     Span { index, pid, tid: pid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
-/// };
-/// let s = 1_000_000_000; // a second, in nanoseconds
-/// let spans = vec![span(0, 7, 0, 2 * s), span(1, 8, 0, s), span(2, 8, s, 2 * s)];
-/// let trace = Trace::from_spans("three tasks on two processes", spans);
-/// let svg = timeline::svg(&trace);
-/// assert!(svg.starts_with("<svg"));
-/// assert_eq!(svg.matches("<rect x=").count(), 3);
-/// ```
-pub fn svg(trace: &Trace) -> String {
-    draw_svg(trace, trace.end_ns.saturating_sub(trace.start_ns), 0)
-}
-
-/// Width of the SVG's drawing, in its own units (pixels at full size):
-/// narrow enough that its 15-unit text still reads at about 10 px when a
-/// phone shrinks the picture to its 350 px column.
-const SVG_WIDTH: f64 = 520.0;
-
-/// [`svg`] on a time axis `axis_ns` long, with room for lane names of at
-/// least `name_chars` characters. The picture scales to the page's
-/// width (up to [`SVG_WIDTH`]); its text and grid take the page's colours
-/// (mdBook's `--fg`) when the SVG sits inline in a page, and dark grey in a
-/// file of its own, so it reads in every theme.
-fn draw_svg(trace: &Trace, axis_ns: u64, name_chars: usize) -> String {
-    let lanes = trace.lanes();
-    let names: Vec<String> = lanes.iter().map(|&l| lane_name(trace, l)).collect();
-    let longest = names.iter().map(|n| name_room(n)).max().unwrap_or(0).max(name_chars) as f64;
-    let (top, row_h) = (62.0, 34.0);
-    let left = (longest * 8.5 + 18.0).max(60.0);
-    let plot_w = SVG_WIDTH - left - 28.0;
-    let height = top + row_h * lanes.len().max(1) as f64 + 40.0;
-    let t0 = trace.start_ns;
-    // Kept in the picture, so that a run drawn elsewhere can take the same
-    // axis and name column (`checker timeline --like`).
-    let (asked_ns, name_w) = (axis_ns.max(trace.end_ns.saturating_sub(t0)), longest as usize);
-    let (axis_ns, ticks) = axis(asked_ns);
-    let x = |ns: u64| left + ns.saturating_sub(t0) as f64 / axis_ns as f64 * plot_w;
-    let sum = trace.summary();
-
-    let mut s = String::new();
-    let data = format!(r#"data-axis-ns="{asked_ns}" data-name-chars="{name_w}""#);
-    crate::svg::open(&mut s, (SVG_WIDTH, height), 15, &trace.title, &data);
-    let _ = writeln!(
-        s,
-        r#"<text class="parlab-fg" x="8" y="44">wall {}, average parallelism {:.2}x, on {} lane(s)</text>"#,
-        human(sum.wall_secs),
-        sum.parallelism,
-        lanes.len()
-    );
-    for (at_secs, label) in ticks {
-        let gx = left + at_secs * 1e9 / axis_ns as f64 * plot_w;
-        let _ = writeln!(
-            s,
-            r#"<line class="parlab-grid" x1="{gx:.1}" y1="{top}" x2="{gx:.1}" y2="{}"/><text class="parlab-fg" x="{gx:.1}" y="{}" text-anchor="middle">{label}</text>"#,
-            height - 32.0,
-            height - 12.0,
-        );
-    }
-    for (row, (&lane, name)) in lanes.iter().zip(&names).enumerate() {
-        let y = top + row_h * row as f64;
-        let _ = writeln!(
-            s,
-            r#"<text class="parlab-fg" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            left - 8.0,
-            y + row_h * 0.65,
-            crate::svg::escape(name)
-        );
-        for sp in trace.spans.iter().filter(|sp| (sp.pid, sp.tid) == lane) {
-            let (x0, x1) = (x(sp.start_ns), x(sp.end_ns));
-            let w = (x1 - x0).max(1.0);
-            let colour = PALETTE[sp.index % PALETTE.len()].1;
-            let _ = writeln!(
-                s,
-                r##"<rect x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" rx="3" fill="{colour}"><title>task {} · pid {} · tid {} · {}</title></rect>"##,
-                y + 4.0,
-                row_h - 8.0,
-                sp.index,
-                sp.pid,
-                sp.tid,
-                human(sp.secs())
-            );
-            if w > 9.0 * sp.index.to_string().len() as f64 + 6.0 {
-                let _ = writeln!(
-                    s,
-                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="{}">{}</text>"##,
-                    x0 + w / 2.0,
-                    y + row_h * 0.65,
-                    label_colour(colour),
-                    sp.index
-                );
-            }
-        }
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// Names a lane: by pid when every lane is its own process, else by thread.
 /// The room a lane's name takes, counting every number in it as long as
 /// the longest pid Linux gives (7 digits): the same lanes of two runs (a
 /// Rust run and its Python twin, pids 5223 and 20600) then leave the same
@@ -408,6 +180,7 @@ fn name_room(name: &str) -> usize {
     room - 1
 }
 
+/// Names a lane: by pid when every lane is its own process, else by thread.
 fn lane_name(trace: &Trace, (pid, tid): (i32, i32)) -> String {
     let lanes = trace.lanes();
     let one_per_process = lanes.iter().filter(|l| l.0 == pid).count() == 1;
@@ -445,7 +218,9 @@ pub fn human(secs: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::axis::{axis, ticks};
     use super::*;
+    use crate::trace::Span;
 
     fn sequential_and_parallel() -> (Trace, Trace) {
         let s =
