@@ -2,10 +2,11 @@
 //! the checker's sandbox (time limit, process cap, output cap, nothing left
 //! running), one run at a time: a second click waits for the first.
 
+use parlab_sandbox::stage::{CargoErrors, RunFolder};
 use parlab_sandbox::{self as sandbox, Limits, RunAs, Watch};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -197,9 +198,9 @@ impl Runner {
     }
 
     fn run_built(&self, program: &Path, send: &dyn Fn(Event), stop: &Arc<AtomicBool>) {
-        let prepared = prepare(program);
-        let (dir, copy, run_as) = match prepared {
-            Ok(p) => p,
+        let run_as = RunAs::unprivileged_if_root();
+        let dir = match RunFolder::new("parlab-book-run-", program, "example", &["svg"], run_as.as_ref()) {
+            Ok(dir) => dir,
             Err(e) => return send(Event::Error(e)),
         };
         let svg_dir = dir.path().join("svg");
@@ -219,7 +220,7 @@ impl Runner {
             stop: Arc::clone(stop),
         };
         let spec = sandbox::Spec {
-            program: &copy,
+            program: dir.program(),
             args: &[],
             envs: &envs,
             cwd: dir.path(),
@@ -277,25 +278,6 @@ fn send_text(pending: &mut Vec<u8>, send: &dyn Fn(Event)) {
     }
 }
 
-/// A private folder holding a copy of the program, handed to the
-/// unprivileged user when the checker is root.
-fn prepare(program: &Path) -> Result<(tempfile::TempDir, PathBuf, Option<RunAs>), String> {
-    let dir = tempfile::Builder::new()
-        .prefix("parlab-book-run-")
-        .tempdir()
-        .map_err(|e| format!("cannot make a folder for the run: {e}"))?;
-    let copy = dir.path().join("example");
-    std::fs::copy(program, &copy).map_err(|e| format!("cannot copy {}: {e}", program.display()))?;
-    std::fs::create_dir(dir.path().join("svg")).map_err(|e| format!("cannot make the pictures' folder: {e}"))?;
-    let run_as = RunAs::unprivileged_if_root();
-    if let Some(user) = &run_as {
-        for folder in [dir.path().to_path_buf(), dir.path().join("svg")] {
-            user.give(&folder).map_err(|e| format!("cannot hand the run's folder to {}: {e}", user.name()))?;
-        }
-    }
-    Ok((dir, copy, run_as))
-}
-
 fn describe(ending: &sandbox::Ending, limits: &Limits) -> String {
     match ending {
         sandbox::Ending::Exited(0) => "ended (exit code 0)".into(),
@@ -328,24 +310,6 @@ fn cargo_program() -> std::ffi::OsString {
 }
 
 /// Runs cargo; the program it built, or its errors as rustc wrote them.
-fn build(mut cargo: Command) -> Result<PathBuf, String> {
-    let out = cargo
-        .args(["--message-format", "json-render-diagnostics", "--color", "never"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let messages = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        // Cargo's progress lines say nothing the reader needs.
-        let errors: Vec<&str> =
-            stderr.lines().filter(|l| !l.trim_start().starts_with("Compiling") && !l.contains("Blocking")).collect();
-        return Err(errors.join("\n"));
-    }
-    messages
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|m| m.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
-        .next_back()
-        .ok_or_else(|| format!("cargo built no program:\n{stderr}"))
+fn build(cargo: Command) -> Result<PathBuf, String> {
+    parlab_sandbox::stage::build(cargo, None, CargoErrors::Returned)
 }

@@ -19,6 +19,7 @@ use crate::witness::Witness;
 use parlab::exercise::{ANSWER_ENV, INPUT_ENV, WITNESS_ENV};
 use parlab::trace_file::TRACE_FILE_ENV;
 use parlab::workloads::TIME_SCALE_ENV;
+use parlab_sandbox::stage::RunFolder;
 use parlab_sandbox::{self as sandbox, Limits, RunAs, RunOutcome};
 use serde_json::Value;
 use std::ffi::OsString;
@@ -307,18 +308,12 @@ impl<'a> Session<'a> {
     fn execute(&mut self) -> Result<Ran, Stop> {
         self.runs += 1;
         let cant = |what: &str, e: &dyn std::fmt::Display| Stop::failed(format!("cannot {what}: {e}"));
-        let dir = tempfile::Builder::new()
-            .prefix("parlab-checker-")
-            .tempdir()
-            .map_err(|e| cant("make a private folder for the run", &e))?;
-        let name = self.built.file_name().unwrap_or_else(|| "program".as_ref());
-        let program = dir.path().join(name);
-        std::fs::copy(&self.built, &program).map_err(|e| cant(&format!("copy {}", self.built.display()), &e))?;
+        let name = self.built.file_name().map_or_else(|| "program".into(), |n| n.to_string_lossy());
+        let dir =
+            RunFolder::new("parlab-checker-", &self.built, &name, &[], self.run_as.as_ref()).map_err(Stop::failed)?;
+        let program = dir.program().to_path_buf();
         let input = dir.path().join("input.json");
         std::fs::write(&input, &self.input_json).map_err(|e| cant("write the input", &e))?;
-        if let Some(user) = &self.run_as {
-            user.give(dir.path()).map_err(|e| cant(&format!("hand the run's folder to {}", user.name()), &e))?;
-        }
         let witness = Witness::start(dir.path(), self.opts.time_scale, self.input.lasting())
             .map_err(|e| cant("listen for the workloads' reports", &e))?;
         let answer = dir.path().join("answer.json");

@@ -4,7 +4,8 @@
 //! caller samples which processes it really has. Whatever happens, every
 //! process it started is killed and reaped before `run` returns.
 //!
-//! The checker grades with it and the book server runs examples with it:
+//! The checker grades with it and the book server runs examples with it,
+//! both building and staging the program the same way ([`stage`]):
 //! a crate of its own, so the grader builds without the book's web stack.
 //!
 //! ```
@@ -24,6 +25,7 @@
 
 mod cap;
 pub mod procs;
+pub mod stage;
 mod user;
 
 pub use user::RunAs;
