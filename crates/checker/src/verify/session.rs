@@ -1,147 +1,26 @@
-//! Grading one exercise: build -> run -> measure -> judge -> report.
-//!
-//! The checker's own sequential baseline gives the expected answer, which
-//! stays in the checker's memory. The program runs first (one not done, or
-//! crashed, is told so without waiting for the baseline), then the baseline,
-//! then the two in turns (B A B A ...). Every run of the program is the same (same input,
-//! traced the same way), so a program cannot tell a graded run from a timed
-//! one, and every run is graded: its answer, its trace against the kernel's
-//! record, and where and when its tasks ran. Each step returns
-//! `Result<_, Stop>`; one place turns the outcome into the verdict.
+//! The runs of one verification: the program's, each in a private folder,
+//! sandboxed and witnessed, and the checker's own sequential baseline, each
+//! in a process of its own; and the judging of each run of the program.
 
+use super::{Options, WORK_CPU_LINE};
 use crate::evidence::{self, Run};
 use crate::grade;
 use crate::inputs::Input;
 use crate::manifest::Exercise;
-use crate::speed::{self, Expectation, Timing, Timings};
-use crate::verdict::{Stop, Verdict};
+use crate::speed::{self, Timing};
+use crate::verdict::Stop;
 use crate::witness::Witness;
 use parlab::exercise::{ANSWER_ENV, INPUT_ENV, WITNESS_ENV};
 use parlab::trace_file::TRACE_FILE_ENV;
 use parlab::workloads::TIME_SCALE_ENV;
 use parlab_sandbox::stage::RunFolder;
-use parlab_sandbox::{self as sandbox, Limits, RunAs, RunOutcome};
+use parlab_sandbox::{self as sandbox, RunAs, RunOutcome};
 use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
-
-/// Everything a verification needs besides the exercise.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub dir: PathBuf,
-    pub seed: Option<u64>,
-    pub time_scale: f64,
-    pub limits: Limits,
-    /// Keep cargo quiet (JSON mode): errors go into the verdict instead.
-    pub quiet: bool,
-}
-
-pub fn verify(ex: &Exercise, opts: &Options) -> Verdict {
-    let seed = opts.seed.unwrap_or_else(|| fastrand::u64(..1_000_000_000));
-    let mut v = Verdict::new(&ex.name, seed);
-    match steps(ex, opts, seed, &mut v) {
-        Ok(()) => v,
-        Err(stop) => v.stop(stop),
-    }
-}
-
-/// The steps; what they find goes into `v` on the way.
-fn steps(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<(), Stop> {
-    // An MPI exercise needs MPI to build and to run: without it, say how to
-    // install it, and grade nothing.
-    let launcher = match ex.where_ {
-        crate::manifest::WhereRule::Ranks => Some(parlab_mpi::launcher::Launcher::find().map_err(|hint| {
-            Stop::new(crate::verdict::Status::Skipped, format!("this exercise runs on MPI ranks, and {hint}"))
-        })?),
-        _ => None,
-    };
-    // Cargo shows its own progress while it builds.
-    let built = crate::compile::build(&opts.dir, &ex.package(), opts.quiet).map_err(|e| {
-        let libclang = launcher.is_some() && e.contains("libclang");
-        Stop::failed(if libclang { format!("{e}\nThe MPI bindings need libclang: {}", INSTALL_LIBCLANG) } else { e })
-    })?;
-    crate::engine::check(&opts.dir, &ex.package()).map_err(Stop::failed)?;
-    let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
-    let expectation = Expectation::of(ex, &input, &v.cpus);
-    let mut session = Session::new(ex, opts, &built, &input, launcher);
-
-    // The program runs first: one that is not done, crashes or never ends
-    // is told so without waiting for the baseline (five seconds of MPI
-    // counting). So the first pair runs program then baseline, the rest
-    // baseline then program.
-    status_line(opts, "running your program");
-    let ran = session.execute().map_err(|stop| stop.in_runs(&[1]))?;
-    session.finished(&ran).map_err(|stop| stop.in_runs(&[1]))?;
-    session.misshapen(&ran).map_err(|stop| stop.in_runs(&[1]))?;
-    status_line(opts, "running the checker's sequential baseline");
-    let (first_baseline, expected) = session.baseline()?;
-    let first = session.learner_run(&expected, Some(ran))?;
-    v.evidence = first.evidence.clone();
-    v.timeline = first.timeline.clone();
-    let sound = if input.traced() {
-        "the answer is right, and the checker witnessed every task"
-    } else {
-        "the answer is right"
-    };
-
-    let mut doubt = first.doubt.clone();
-    let unsure = |doubt: Option<String>| doubt.map_or(Ok(()), |why| Err(Stop::inconclusive(why)));
-    let expectation = match expectation {
-        Ok(Some(e)) => e,
-        Ok(None) => {
-            v.reasons.push(sound.into());
-            return unsure(doubt);
-        }
-        Err(not_graded) => {
-            v.reasons.extend([sound.to_string(), not_graded]);
-            return unsure(doubt);
-        }
-    };
-    let mut timings = Timings { baseline: vec![first_baseline], learner: vec![first.timing] };
-    while !timings.enough(&expectation) {
-        status_line(opts, &format!("timing: pair {} of at least {}", timings.learner.len() + 1, speed::MIN_PAIRS));
-        timings.baseline.push(session.baseline()?.0);
-        let run = session.learner_run(&expected, None)?;
-        doubt = doubt.or(run.doubt);
-        timings.learner.push(run.timing);
-    }
-    let mut m = timings.measurements(&expectation);
-    // Slower than the bar, but not by much: time again, each pair between
-    // two measures of what this machine's CPUs give right then.
-    let look = if speed::needs_second_look(&expectation, &m) {
-        status_line(opts, "slower than the bar: timing again beside the checker's own count");
-        let mut rounds = Vec::new();
-        let mut before = speed::machine_speedup(v.cpus.usable);
-        for _ in 0..speed::LOOK_ROUNDS {
-            let (baseline, _) = session.baseline()?;
-            let run = session.learner_run(&expected, None)?;
-            doubt = doubt.or(run.doubt);
-            let after = speed::machine_speedup(v.cpus.usable);
-            let speedup = baseline.wall_secs / run.timing.wall_secs.max(1e-9);
-            rounds.push(speed::Round { speedup, machine: before.min(after) });
-            timings.baseline.push(baseline);
-            timings.learner.push(run.timing);
-            before = after;
-        }
-        m = timings.measurements(&expectation);
-        Some(speed::SecondLook::of(&rounds))
-    } else {
-        None
-    };
-    v.reasons.push(format!("{sound}, in each of your {} runs", timings.learner.len()));
-    v.measurements = Some(m.clone());
-    let passed = speed::judge(&expectation, &m, look.as_ref())?;
-    unsure(doubt)?;
-    v.reasons.insert(0, passed);
-    Ok(())
-}
-
-/// What to install when the MPI bindings cannot find libclang.
-const INSTALL_LIBCLANG: &str = "`sudo apt-get install libclang-dev` (Debian, Ubuntu), `sudo dnf install clang-devel` \
-     (Fedora), `brew install llvm` (macOS)";
 
 /// Runs again after a problem that timing alone can cause, at most.
 const NOISY_RETRIES: usize = 2;
@@ -161,27 +40,27 @@ impl From<Stop> for Judged {
 
 /// One run of the program, not judged yet: how it ended, what the witness
 /// heard, and the answer file it left.
-struct Ran {
+pub(super) struct Ran {
     outcome: RunOutcome,
     calls: Result<Vec<crate::witness::Call>, String>,
     got: Result<Option<Value>, String>,
 }
 
 /// What one graded run of the program gave.
-struct LearnerRun {
-    timing: Timing,
-    evidence: Option<crate::verdict::Evidence>,
-    timeline: Option<String>,
+pub(super) struct LearnerRun {
+    pub(super) timing: Timing,
+    pub(super) evidence: Option<crate::verdict::Evidence>,
+    pub(super) timeline: Option<String>,
     /// Why a pass would not be sure (the run showed less work than the
     /// checker's, on CPUs other programs kept busy).
-    doubt: Option<String>,
+    pub(super) doubt: Option<String>,
 }
 
 /// The state of one verification. Each run of the program gets a private
 /// folder of its own, made for it and removed after it (its own copy of the
 /// program, its input, its answer, the checker's socket), so that no run can
 /// leave anything there for the next, and every run looks the same from inside.
-struct Session<'a> {
+pub(super) struct Session<'a> {
     ex: &'a Exercise,
     opts: &'a Options,
     input: &'a Input,
@@ -202,7 +81,7 @@ struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    fn new(
+    pub(super) fn new(
         ex: &'a Exercise,
         opts: &'a Options,
         built: &Path,
@@ -234,7 +113,7 @@ impl<'a> Session<'a> {
 
     /// Runs the checker's sequential reference in a process of its own: its
     /// timing, and its answer (read from its stdout, never from a file).
-    fn baseline(&mut self) -> Result<(Timing, Value), Stop> {
+    pub(super) fn baseline(&mut self) -> Result<(Timing, Value), Stop> {
         let me = std::env::current_exe().map_err(|e| Stop::failed(format!("cannot find the checker itself: {e}")))?;
         let cpu = parlab::CpuTime::now().children;
         let load = parlab::OtherLoad::start();
@@ -284,7 +163,7 @@ impl<'a> Session<'a> {
     /// So a program that does the work one task at a time in some runs only
     /// fails, and a correct one on a busy machine does not.
     /// `ran` is a run already made, to judge first.
-    fn learner_run(&mut self, expected: &Value, mut ran: Option<Ran>) -> Result<LearnerRun, Stop> {
+    pub(super) fn learner_run(&mut self, expected: &Value, mut ran: Option<Ran>) -> Result<LearnerRun, Stop> {
         for _ in 0..NOISY_RETRIES + 1 {
             let judged = match ran.take() {
                 Some(ran) => self.judge_run(ran, expected),
@@ -305,7 +184,7 @@ impl<'a> Session<'a> {
     }
 
     /// Runs the program once, in a private folder, witnessed; judges nothing.
-    fn execute(&mut self) -> Result<Ran, Stop> {
+    pub(super) fn execute(&mut self) -> Result<Ran, Stop> {
         self.runs += 1;
         let cant = |what: &str, e: &dyn std::fmt::Display| Stop::failed(format!("cannot {what}: {e}"));
         let name = self.built.file_name().map_or_else(|| "program".into(), |n| n.to_string_lossy());
@@ -352,7 +231,7 @@ impl<'a> Session<'a> {
     /// Whether the run ended as a finished program does: not stopped at a
     /// `todo!()`, no crash, no time limit, an answer file fit to read.
     /// Needs no baseline.
-    fn finished(&self, ran: &Ran) -> Result<(), Stop> {
+    pub(super) fn finished(&self, ran: &Ran) -> Result<(), Stop> {
         let got = ran.got.as_ref().map_err(|e| Stop::failed(e.clone()))?;
         if let Some(why) = grade::not_done(got.as_ref()) {
             return Err(Stop::new(crate::verdict::Status::NotDone, why));
@@ -365,7 +244,7 @@ impl<'a> Session<'a> {
     /// (work done twice, a rank that did nothing, a process the launcher did
     /// not start): fails before the baseline runs. The same evidence is
     /// judged again, in full, with the baseline's figures.
-    fn misshapen(&self, ran: &Ran) -> Result<(), Stop> {
+    pub(super) fn misshapen(&self, ran: &Ran) -> Result<(), Stop> {
         let Ok(calls) = &ran.calls else { return Ok(()) };
         let run = self.evidence_run(&ran.outcome, calls, None);
         let spans = evidence::account(self.input, &run).map_err(Stop::failed)?;
@@ -486,37 +365,4 @@ fn read_answer(path: &Path) -> Result<Option<Value>, String> {
         return Err(format!("the answer file your program left is not text of {MAX_ANSWER} bytes or less"));
     }
     Ok(serde_json::from_str(&text).ok())
-}
-
-fn status_line(opts: &Options, what: &str) {
-    if !opts.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprint!("\r\x1b[2K  {what}...");
-        if what.is_empty() {
-            eprint!("\r\x1b[2K");
-        }
-    }
-}
-
-/// Clears the progress line.
-pub fn clear_status_line(opts: &Options) {
-    status_line(opts, "");
-}
-
-/// How the baseline tells the CPU time its work alone took.
-const WORK_CPU_LINE: &str = "parlab-baseline-work-cpu-ns ";
-
-/// The hidden `baseline` command: the reference, run sequentially on the
-/// input read from stdin; the answer goes to stdout.
-pub fn run_baseline(ex: &Exercise) -> Result<(), String> {
-    let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read the input: {e}"))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let input = Input::from_json(ex.input, &value)?;
-    let before = parlab::CpuTime::now().own;
-    let answer = input.reference();
-    let work = parlab::CpuTime::now().own.saturating_sub(before);
-    // The workloads print as they go; the CPU time of the work alone (not
-    // the start-up of this process) and the answer are the last lines.
-    println!("\n{WORK_CPU_LINE}{}\n{answer}", work.as_nanos());
-    Ok(())
 }
