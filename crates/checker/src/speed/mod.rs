@@ -3,11 +3,16 @@
 //! judgement on them. Every judgement looks at how busy the machine was
 //! first: a correct program on a busy machine is "inconclusive", never failed.
 
+mod second_look;
+mod timings;
+
+pub use second_look::{LOOK_ROUNDS, Round, SecondLook, machine_speedup, needs_second_look};
+pub use timings::{Timing, Timings};
+
 use crate::inputs::Input;
 use crate::manifest::{Exercise, SpeedupRule};
 use crate::verdict::{Measurements, Stop};
 use parlab::Cpus;
-use parlab::stats::{median, spread};
 
 /// Pairs of timed runs: at least this many, more while the spread is wide.
 pub const MIN_PAIRS: usize = 3;
@@ -71,103 +76,6 @@ impl Expectation {
             }
         }
     }
-}
-
-/// One baseline run or one run of the program.
-#[derive(Debug, Clone, Copy)]
-pub struct Timing {
-    pub wall_secs: f64,
-    pub cpu_secs: f64,
-    /// CPU-seconds other programs used meanwhile, if measured.
-    pub others_cpu_secs: Option<f64>,
-}
-
-/// The timings of one verification, in pairs.
-#[derive(Default)]
-pub struct Timings {
-    pub baseline: Vec<Timing>,
-    pub learner: Vec<Timing>,
-}
-
-impl Timings {
-    /// Whether enough pairs were taken: at least [`MIN_PAIRS`], and the
-    /// spreads (each side's slowest run left out, as one slow run does not
-    /// move a median) are narrow, or [`MAX_PAIRS`] is reached. More pairs
-    /// only sharpen the medians: a spread never decides a verdict.
-    ///
-    /// Wide spreads need no more pairs where every pairing of a baseline
-    /// run with a run of the program lands on the same side of the bar,
-    /// with a margin: a median of such pairs cannot land elsewhere, and a
-    /// program forty times slower than the bar is not timed seven times.
-    pub fn enough(&self, e: &Expectation) -> bool {
-        let n = self.baseline.len().min(self.learner.len());
-        n >= MAX_PAIRS
-            || (n >= MIN_PAIRS
-                && ((spread(&but_slowest(&walls(&self.baseline))) < NOISY / 2.0
-                    && spread(&but_slowest(&walls(&self.learner))) < NOISY / 2.0)
-                    || self.decided(e)))
-    }
-
-    /// Whether the slowest and the fastest pairing both fall short of the
-    /// bar, or both clear it (and stay under the ceiling), by [`MARGIN`].
-    fn decided(&self, e: &Expectation) -> bool {
-        let (b, l) = (walls(&self.baseline), walls(&self.learner));
-        let min = |xs: &[f64]| xs.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = |xs: &[f64]| xs.iter().copied().fold(0.0, f64::max);
-        let (lowest, highest) = (min(&b) / max(&l).max(1e-9), max(&b) / min(&l).max(1e-9));
-        highest < e.required * (1.0 - MARGIN)
-            || (lowest > e.required * (1.0 + MARGIN) && highest < e.ceiling * (1.0 - MARGIN))
-    }
-
-    /// CPUs other programs kept busy: the lesser of the average over the
-    /// baseline's runs and over the program's. A machine busy with other
-    /// programs is busy in both; load that shows only while the program
-    /// runs is the program's own doing, not the machine's.
-    fn others_cpus(&self) -> Option<f64> {
-        let average = |runs: &[Timing]| {
-            let (mut others, mut wall) = (0.0, 0.0);
-            for t in runs {
-                others += t.others_cpu_secs?;
-                wall += t.wall_secs;
-            }
-            (wall > 0.0).then(|| others / wall)
-        };
-        Some(average(&self.baseline)?.min(average(&self.learner)?))
-    }
-
-    pub fn measurements(&self, e: &Expectation) -> Measurements {
-        let (b, l) = (walls(&self.baseline), walls(&self.learner));
-        let used: Vec<f64> = self.learner.iter().map(|t| t.cpu_secs / t.wall_secs.max(1e-9)).collect();
-        Measurements {
-            baseline_secs: median(&b),
-            learner_secs: median(&l),
-            speedup: median(&b) / median(&l),
-            expected_speedup: e.expected,
-            required_speedup: e.required,
-            why_expected: e.why.clone(),
-            baseline_samples: b,
-            learner_samples: l,
-            learner_cpus_used: median(&used),
-            baseline_cpu_secs: median(&cpus(&self.baseline)),
-            learner_cpu_secs: median(&cpus(&self.learner)),
-            others_cpus: self.others_cpus(),
-        }
-    }
-}
-
-fn but_slowest(xs: &[f64]) -> Vec<f64> {
-    let mut xs = xs.to_vec();
-    xs.sort_by(f64::total_cmp);
-    xs.pop();
-    xs
-}
-
-fn walls(t: &[Timing]) -> Vec<f64> {
-    t.iter().map(|t| t.wall_secs).collect()
-}
-
-fn cpus(t: &[Timing]) -> Vec<f64> {
-    t.iter().map(|t| t.cpu_secs).collect()
 }
 
 /// Whether the machine was too busy to judge speed, as the kernel measured
@@ -318,80 +226,6 @@ pub fn judge(e: &Expectation, m: &Measurements, look: Option<&SecondLook>) -> Re
         None => reason,
     };
     Err(Stop::failed(reason))
-}
-
-/// Rounds of a second look: each a baseline run, a run of the program, and
-/// the checker's own count on every CPU before and after them.
-pub const LOOK_ROUNDS: usize = 3;
-
-/// Whether a CPU-bound program's timings fell short of the bar by little
-/// enough that the machine may be the cause: a virtual CPU that its host
-/// slows for a second or two shows in no load the kernel counts, and holds
-/// back every thread that waits for its share (measured here: a correct
-/// histogram at 1.28x for seven pairs in a row, on a machine that gave 1.9x
-/// most of the time). Such a program is timed again beside the machine's
-/// own capacity, in the same moments.
-pub fn needs_second_look(e: &Expectation, m: &Measurements) -> bool {
-    e.rule == SpeedupRule::Cpus && m.speedup < e.required && m.speedup >= 0.5 * e.required
-}
-
-/// One round of a second look.
-#[derive(Debug, Clone, Copy)]
-pub struct Round {
-    /// The baseline run's wall time over the program run's, just after it.
-    pub speedup: f64,
-    /// The lesser of what [`machine_speedup`] gave before and after the pair.
-    pub machine: f64,
-}
-
-/// The medians of a second look's rounds: the program's speedup, and what
-/// the machine's CPUs could give in the same moments.
-#[derive(Debug, Clone, Copy)]
-pub struct SecondLook {
-    pub speedup: f64,
-    pub machine: f64,
-    pub rounds: usize,
-}
-
-impl SecondLook {
-    pub fn of(rounds: &[Round]) -> SecondLook {
-        let pick = |f: fn(&Round) -> f64| median(&rounds.iter().map(f).collect::<Vec<_>>());
-        SecondLook { speedup: pick(|r| r.speedup), machine: pick(|r| r.machine), rounds: rounds.len() }
-    }
-}
-
-/// How much faster the checker's own CPU-bound count (trial division, as
-/// the course's `count_primes`) runs on `threads` threads at once than the
-/// same parts one after another, on this machine now; the best of three
-/// each. About a third of a second on 2 CPUs.
-pub fn machine_speedup(threads: usize) -> f64 {
-    const FROM: u64 = 10_000_000;
-    const PART: u64 = 40_000;
-    fn is_prime(n: u64) -> bool {
-        n >= 2
-            && (n < 4
-                || (!n.is_multiple_of(2) && (3..).step_by(2).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d))))
-    }
-    let count = |i: u64| (FROM + i * PART..FROM + (i + 1) * PART).filter(|&n| is_prime(n)).count();
-    let threads = threads.max(1) as u64;
-    let best = |run: &dyn Fn()| {
-        (0..3)
-            .map(|_| {
-                let t = std::time::Instant::now();
-                run();
-                t.elapsed().as_secs_f64()
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
-    let one = best(&|| (0..threads).for_each(|i| _ = std::hint::black_box(count(i))));
-    let many = best(&|| {
-        std::thread::scope(|s| {
-            for i in 0..threads {
-                s.spawn(move || std::hint::black_box(count(i)));
-            }
-        })
-    });
-    one / many.max(1e-9)
 }
 
 #[cfg(test)]
