@@ -9,14 +9,15 @@
 //! process sat (its session and parent). How long a sleep lasts is the
 //! checker's to say. The protocol's client is `parlab::witness`.
 
+mod socket;
+
 use nix::sys::socket::{
-    AddressFamily, Backlog, ControlMessageOwned, MsgFlags, SockFlag, SockType, UnixAddr, UnixCredentials, accept4,
-    bind, listen, recvmsg, send, setsockopt, socket, sockopt,
+    AddressFamily, Backlog, SockFlag, SockType, UnixAddr, accept4, bind, listen, setsockopt, socket, sockopt,
 };
 use parlab_sandbox::procs;
 use serde_json::Value;
-use std::io::IoSliceMut;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use socket::{Heard, Message, receive, reply};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -362,76 +363,6 @@ impl Loop {
     }
 }
 
-/// What a receive gave.
-enum Heard {
-    Message(Message),
-    /// The connection's end (or an error on it).
-    Closed,
-    /// Nothing waiting.
-    Silent,
-}
-
-/// One message, with the kernel's word on who sent it.
-struct Message {
-    value: Value,
-    pid: i32,
-    uid: u32,
-}
-
-fn receive(conn: &OwnedFd) -> Result<Heard, String> {
-    let mut buf = [0u8; 1024];
-    let mut cmsg = nix::cmsg_space!(UnixCredentials, [std::os::fd::RawFd; 16]);
-    let (bytes, creds, truncated) = loop {
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        match recvmsg::<()>(conn.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC) {
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(nix::errno::Errno::EAGAIN) => return Ok(Heard::Silent),
-            Err(_) => return Ok(Heard::Closed),
-            Ok(msg) => {
-                let mut creds = None;
-                let mut fds = false;
-                for c in msg.cmsgs().into_iter().flatten() {
-                    match c {
-                        ControlMessageOwned::ScmCredentials(cr) => creds = Some((cr.pid(), cr.uid())),
-                        ControlMessageOwned::ScmRights(passed) => {
-                            fds = true;
-                            for fd in passed {
-                                // SAFETY: the kernel just gave us these descriptors; nothing else owns them.
-                                drop(unsafe { OwnedFd::from_raw_fd(fd) });
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                if fds {
-                    return Err("your program sent file descriptors to the checker".into());
-                }
-                let truncated = msg.flags.intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC);
-                break (msg.bytes, creds, truncated);
-            }
-        }
-    };
-    if bytes == 0 {
-        return Ok(Heard::Closed);
-    }
-    if truncated {
-        return Err("a report to the checker was longer than the course workloads write".into());
-    }
-    // Without SO_PASSCRED on the sending socket, an early message carries no
-    // credentials (pid 0): the course workloads always ask for them.
-    let (pid, uid) = creds.filter(|&(pid, _)| pid > 0).ok_or(
-        "a report to the checker came without the kernel's word on its sender: it was not written by the course \
-         workloads",
-    )?;
-    let value = serde_json::from_slice(&buf[..bytes])
-        .map_err(|_| format!("process {pid} sent the checker a report the course workloads do not write"))?;
-    Ok(Heard::Message(Message { value, pid, uid }))
-}
-
-fn reply(conn: &OwnedFd, text: &str) {
-    let _ = send(conn.as_raw_fd(), text.as_bytes(), MsgFlags::MSG_NOSIGNAL);
-}
-
 fn parse_work(v: &Value) -> Option<Work> {
     if let Some(s) = v.get("sleep") {
         return Some(Work::Sleep(s.as_f64()?));
@@ -452,39 +383,4 @@ fn thread_cpu_ns(pid: i32, tid: i32) -> Option<u64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The workloads' own client, reporting to a witness in this process.
-    #[test]
-    fn calls_are_witnessed_with_the_kernels_pid_and_the_checkers_sleep() {
-        let dir = tempfile::tempdir().unwrap();
-        let witness = Witness::start(dir.path(), 0.001, vec![(2.0, 3.0)]).unwrap();
-        // SAFETY: the only test in this binary that reads or writes the variable.
-        unsafe { std::env::set_var(parlab::exercise::WITNESS_ENV, witness.path()) };
-        let n = 200;
-        // On a thread of its own, which ends (and closes its connection) before the witness does.
-        std::thread::spawn(move || {
-            for i in 0..n {
-                assert_eq!(
-                    parlab::workloads::count_primes((0, 100 + i)),
-                    parlab::workloads::count_primes((0, 100 + i))
-                );
-            }
-            assert_eq!(parlab::workloads::task_with(2.0), 2.0);
-        })
-        .join()
-        .unwrap();
-        let calls = witness.finish().unwrap();
-        assert_eq!(calls.len(), 2 * n as usize + 1);
-        let me = std::process::id() as i32;
-        assert!(calls.iter().all(|c| c.pid == me && c.end.as_ref().is_some_and(|e| e.pid == me)));
-        assert!(calls.iter().all(|c| c.tid != me), "the thread is named, not the process");
-        let sleep = calls.last().unwrap();
-        assert_eq!(sleep.work, Work::Sleep(2.0));
-        // A sleep of 2 lasts 3 here: the checker says how long.
-        assert!(sleep.end.as_ref().unwrap().at_ns - sleep.start_ns >= 3_000_000, "slept 3 ms (3 s at 0.001)");
-        assert_eq!(calls[0].work, Work::Count(0, 100));
-        assert_eq!(calls[0].end.as_ref().unwrap().result, 25);
-    }
-}
+mod tests;
