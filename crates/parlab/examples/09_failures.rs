@@ -59,12 +59,11 @@ fn a_worker_crashes(pool: &ProcessPool) -> parlab::Result<()> {
 /// A task that takes too long: wait a bounded time, then stop it.
 fn a_task_never_ends() -> parlab::Result<()> {
     let mut slow = Process::start(|| task_with(3600.0))?;
-    match slow.join_timeout(scaled(1.0))? {
-        Some(v) => println!("finished: {v}"),
-        None => {
-            slow.kill()?;
-            println!("still running after 1 s: killed:\n  {}", slow.join().unwrap_err());
-        }
+    if slow.wait_timeout(scaled(1.0))? {
+        println!("finished: {}", slow.join()?);
+    } else {
+        slow.kill()?;
+        println!("still running after 1 s: killed:\n  {}", slow.join().unwrap_err());
     }
     Ok(())
 }

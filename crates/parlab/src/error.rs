@@ -96,12 +96,6 @@ pub enum Error {
         /// Tasks waited for.
         total: usize,
     },
-    /// A process was joined twice: the first join took its result.
-    #[error("process {pid} was already joined: the first join took its result")]
-    AlreadyJoined {
-        /// The process's id.
-        pid: i32,
-    },
     /// A value could not be encoded or decoded on its way between processes.
     #[error("could not send a value between processes: {0}")]
     Codec(String),

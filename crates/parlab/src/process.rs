@@ -133,7 +133,7 @@ impl<R: DeserializeOwned> Process<R> {
     /// ```
     pub fn join(mut self) -> Result<R> {
         self.wait_until(None)?;
-        self.outcome.take().unwrap_or(Err(Error::AlreadyJoined { pid: self.pid.as_raw() }))
+        self.outcome.take().expect("set once the child is reaped")
     }
 
     /// Waits for the child to end and says how it ended, keeping its value
@@ -149,20 +149,43 @@ impl<R: DeserializeOwned> Process<R> {
         Ok(self.status.as_ref().expect("set once the child is reaped"))
     }
 
-    /// Waits at most `timeout`; `Ok(None)` if the child is still running.
+    /// Waits at most `timeout` for the child to end: `Ok(false)` if it is
+    /// still running (kill it, or wait again); its value stays for
+    /// [`Process::join`]. Like [`Task::wait_timeout`](crate::Task::wait_timeout).
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let mut slow = parlab::Process::start(|| std::thread::sleep(Duration::from_secs(60))).unwrap();
-    /// assert!(slow.join_timeout(Duration::from_millis(50)).unwrap().is_none());
-    /// slow.kill().unwrap(); // and dropping it would have killed it too
+    /// assert!(!slow.wait_timeout(Duration::from_millis(50)).unwrap()); // still running
+    /// slow.kill().unwrap();
+    /// assert!(slow.join().is_err()); // killed by SIGKILL
     /// ```
-    pub fn join_timeout(&mut self, timeout: Duration) -> Result<Option<R>> {
-        if !self.wait_until(Some(Instant::now() + timeout))? {
-            return Ok(None);
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<bool> {
+        self.wait_until(Some(Instant::now() + timeout))
+    }
+
+    /// Waits at most `timeout` and returns the child's value, or
+    /// [`Error::Timeout`] with the child stopped (killed and reaped): the
+    /// contract of [`Task::join_timeout`](crate::Task::join_timeout), Python's
+    /// `future.result(timeout)`. To keep a late child, use
+    /// [`Process::wait_timeout`].
+    ///
+    /// ```
+    /// use parlab::{Error, Process};
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(Process::start(|| 7).unwrap().join_timeout(Duration::from_secs(30)).unwrap(), 7);
+    /// let slow = Process::start(|| std::thread::sleep(Duration::from_secs(60))).unwrap();
+    /// let late = slow.join_timeout(Duration::from_millis(50));
+    /// assert!(matches!(late, Err(Error::Timeout { unfinished: 1, total: 1 })));
+    /// ```
+    pub fn join_timeout(mut self, timeout: Duration) -> Result<R> {
+        if self.wait_timeout(timeout)? {
+            return self.join();
         }
-        self.outcome.take().unwrap_or(Err(Error::AlreadyJoined { pid: self.pid.as_raw() })).map(Some)
+        // Dropped here: killed and reaped.
+        Err(Error::Timeout { unfinished: 1, total: 1 })
     }
 
     /// Whether the child is still running.

@@ -98,7 +98,7 @@ fn echo(t: Trap) -> Trap {
 /// Submits one trap to a pool of two and joins it, in a process of its own
 /// with a time limit: the error's text, or why there was none.
 fn outcome(trap: Trap) -> Result<String, Failed> {
-    let mut case = Process::start(move || -> String {
+    let case = Process::start(move || -> String {
         CALLER.store(std::process::id() as i32, Ordering::SeqCst);
         let pool = match ProcessPool::new(2) {
             Ok(p) => p,
@@ -112,12 +112,10 @@ fn outcome(trap: Trap) -> Result<String, Failed> {
             Err(e) => format!("{e} | after: {after:?}"),
         }
     })?;
-    match case.join_timeout(Duration::from_secs(20))? {
-        Some(text) => Ok(text),
-        None => {
-            case.kill()?;
-            Err(format!("hung: no answer within 20 s for {trap:?}").into())
-        }
+    match case.join_timeout(Duration::from_secs(20)) {
+        Ok(text) => Ok(text),
+        Err(parlab::Error::Timeout { .. }) => Err(format!("hung: no answer within 20 s for {trap:?}").into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -147,19 +145,17 @@ fn a_worker_that_dies_with_a_large_argument_in_its_pipe() -> Result<(), Failed> 
     fn die(_: Vec<u8>) -> u8 {
         std::process::abort()
     }
-    let mut case = Process::start(|| -> String {
+    let case = Process::start(|| -> String {
         let pool = ProcessPool::new(1).expect("a pool");
         let tasks: Vec<_> = (0..3).filter_map(|_| pool.submit(die, vec![7u8; 8 << 20]).ok()).collect();
         let errors: Vec<String> = tasks.into_iter().map(|t| format!("{:?}", t.join())).collect();
         errors.join(" / ")
     })?;
-    match case.join_timeout(Duration::from_secs(20))? {
-        Some(text) if text.contains("Err(") && !text.contains("Ok(") => Ok(()),
-        Some(text) => Err(format!("expected every task to fail: {text}").into()),
-        None => {
-            case.kill()?;
-            Err("hung: a worker died with 8 MiB arguments queued".into())
-        }
+    match case.join_timeout(Duration::from_secs(20)) {
+        Ok(text) if text.contains("Err(") && !text.contains("Ok(") => Ok(()),
+        Ok(text) => Err(format!("expected every task to fail: {text}").into()),
+        Err(parlab::Error::Timeout { .. }) => Err("hung: a worker died with 8 MiB arguments queued".into()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -63,10 +63,22 @@ fn an_exit_without_result_is_reported_with_its_code() -> Result<(), Failed> {
     }
 }
 
-fn join_with_timeout_returns_none_while_running() -> Result<(), Failed> {
+fn wait_timeout_keeps_a_running_child_and_its_value() -> Result<(), Failed> {
     let mut p = Process::start(|| task_with(4.0))?;
-    check(p.join_timeout(Duration::from_millis(1))?.is_none(), "still running after 1 ms")?;
-    check(p.join_timeout(Duration::from_secs(30))? == Some(4.0), "the value after waiting")
+    check(!p.wait_timeout(Duration::from_millis(1))?, "still running after 1 ms")?;
+    check(p.wait_timeout(Duration::from_secs(30))?, "ended within 30 s")?;
+    check(p.join()? == 4.0, "the value, kept for join")
+}
+
+fn join_timeout_stops_a_late_child() -> Result<(), Failed> {
+    let p = Process::start(|| task_with(3600.0))?;
+    let pid = p.pid();
+    match p.join_timeout(Duration::from_millis(50)) {
+        Err(Error::Timeout { unfinished: 1, total: 1 }) => {}
+        other => return Err(format!("expected a timeout, got {other:?}").into()),
+    }
+    // Killed and reaped: no such process any more (not even a zombie).
+    check(nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err(), "the late child is gone")
 }
 
 fn dropping_a_running_process_kills_it() -> Result<(), Failed> {
@@ -264,9 +276,10 @@ fn main() {
             an_exit_without_result_is_reported_with_its_code,
         ),
         Trial::test(
-            "process::join_with_timeout_returns_none_while_running",
-            join_with_timeout_returns_none_while_running,
+            "process::wait_timeout_keeps_a_running_child_and_its_value",
+            wait_timeout_keeps_a_running_child_and_its_value,
         ),
+        Trial::test("process::join_timeout_stops_a_late_child", join_timeout_stops_a_late_child),
         Trial::test("process::dropping_a_running_process_kills_it", dropping_a_running_process_kills_it),
         Trial::test("process::two_processes_overlap_in_time", two_processes_overlap_in_time),
         Trial::test(

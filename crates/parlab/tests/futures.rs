@@ -31,14 +31,13 @@ type Case = fn() -> Result<(), String>;
 /// Runs `case` in a process of its own, with a time limit.
 fn isolated(case: Case) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
     move || {
-        let mut child = Process::start(move || case().err().unwrap_or_default())?;
-        match child.join_timeout(Duration::from_secs(60))? {
-            Some(e) if e.is_empty() => Ok(()),
-            Some(e) => Err(e.into()),
-            None => {
-                child.kill()?;
-                Err("hung: no answer within 60 s".into())
-            }
+        let child = Process::start(move || case().err().unwrap_or_default())?;
+        match child.join_timeout(Duration::from_secs(60)) {
+            Ok(e) if e.is_empty() => Ok(()),
+            Ok(e) => Err(e.into()),
+            // Stopped by the timeout.
+            Err(parlab::Error::Timeout { .. }) => Err("hung: no answer within 60 s".into()),
+            Err(e) => Err(e.into()),
         }
     }
 }

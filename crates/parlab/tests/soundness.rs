@@ -97,15 +97,13 @@ fn no_task_waits_behind_a_long_one_while_a_worker_is_idle() -> Result<(), Failed
     check(during >= 15, format!("only {during} of 20 tasks ran beside the long one"))
 }
 
-/// A second join cannot compile (`join` takes the handle); a join after
-/// `join_timeout` took the value says so.
-fn a_second_join_says_so() -> Result<(), Failed> {
+/// Waiting keeps the value for the one join; a second join cannot compile
+/// (`join` and `join_timeout` take the handle).
+fn waiting_keeps_the_value_for_the_one_join() -> Result<(), Failed> {
     let mut p = Process::start(|| 3u8)?;
-    check(p.join_timeout(Duration::from_secs(60))? == Some(3), "join_timeout takes the value")?;
-    match p.join() {
-        Err(e @ Error::AlreadyJoined { .. }) => check(e.to_string().contains("already joined"), e.to_string()),
-        other => Err(format!("expected AlreadyJoined, got {other:?}").into()),
-    }
+    check(p.wait_timeout(Duration::from_secs(60))?, "ended within a minute")?;
+    check(p.wait()? == &parlab::ExitHow::Code(0), "exit code 0")?;
+    check(p.join()? == 3, "the value, after two waits")
 }
 
 /// Serialising it always fails.
@@ -254,7 +252,7 @@ fn a_killed_parent_leaves_no_worker_running() -> Result<(), Failed> {
 /// read, never waited for again (a pump that read the awaited reply and then
 /// slept in poll once hung here). Run in a child, so a hang is a failure.
 fn many_maps_of_large_chunks_never_hang() -> Result<(), Failed> {
-    let mut child = Process::start(|| {
+    let child = Process::start(|| {
         let pool = ProcessPool::new(2).expect("a pool");
         let expected: u64 = (1_000_000..1_400_000).map(parlab::workloads::tiny).sum();
         for round in 0..60 {
@@ -264,12 +262,10 @@ fn many_maps_of_large_chunks_never_hang() -> Result<(), Failed> {
             assert_eq!(got, expected);
         }
     })?;
-    match child.join_timeout(Duration::from_secs(120))? {
-        Some(()) => Ok(()),
-        None => {
-            child.kill()?;
-            Err("sixty maps did not finish in two minutes: the pool hung".into())
-        }
+    match child.join_timeout(Duration::from_secs(120)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("sixty maps did not finish in two minutes: the pool hung".into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -289,7 +285,7 @@ fn expected_bytes(x: u64) -> bool {
 /// and must be woken each time (a lost wake-up hangs). In a child, so a hang
 /// is a failure.
 fn replies_of_every_size_arrive_whole_and_wake_the_parent() -> Result<(), Failed> {
-    let mut child = Process::start(|| {
+    let child = Process::start(|| {
         let pool = ProcessPool::new(2).expect("a pool");
         for chunk in [1, 7] {
             let got = pool.map_chunked(bytes_of, 0..20_000, chunk).expect("map");
@@ -303,12 +299,10 @@ fn replies_of_every_size_arrive_whole_and_wake_the_parent() -> Result<(), Failed
             r.unwrap_or_else(|e| panic!("task {i}: {e}"));
         }
     })?;
-    match child.join_timeout(Duration::from_secs(120))? {
-        Some(()) => Ok(()),
-        None => {
-            child.kill()?;
-            Err("the replies did not all arrive in two minutes: a wake-up was lost".into())
-        }
+    match child.join_timeout(Duration::from_secs(120)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("the replies did not all arrive in two minutes: a wake-up was lost".into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -347,7 +341,7 @@ fn main() {
         ),
         Trial::test("a_result_that_cannot_be_sent_says_why", a_result_that_cannot_be_sent_says_why),
         Trial::test("spans_stay_bounded", spans_stay_bounded),
-        Trial::test("a_second_join_says_so", a_second_join_says_so),
+        Trial::test("waiting_keeps_the_value_for_the_one_join", waiting_keeps_the_value_for_the_one_join),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
         Trial::test(
             "replies_of_every_size_arrive_whole_and_wake_the_parent",
