@@ -2,7 +2,9 @@
 //!
 //! Only the exercises' `src/` folders are watched (a build writes thousands
 //! of files under `target/`, which must not wake the checker), a burst of
-//! saves is taken as one, and only the exercise that changed is graded.
+//! saves is taken as one, and only the exercise whose sources now read
+//! differently is graded (a file's times changing, as a build's check marks
+//! them, or a save of the same text, is no change).
 
 use crate::manifest::Manifest;
 use notify::{RecursiveMode, Watcher};
@@ -23,9 +25,13 @@ pub fn watch(dir: &Path, manifest: &Manifest, json: bool, mut verify: impl FnMut
             .watch(&src, RecursiveMode::Recursive)
             .map_err(|err| format!("cannot watch {}: {err}", src.display()))?;
     }
+    let digest = |name: &str| crate::compile::folder_digest(&dir.join(name).join("src"));
+    let mut graded: std::collections::HashMap<String, String> =
+        manifest.exercises.iter().map(|e| (e.name.clone(), digest(&e.name))).collect();
     verify(None);
+    let mut graded_since_said = true;
     loop {
-        if !json {
+        if !json && graded_since_said {
             println!("watching the exercises' sources in {} (Ctrl-C to stop)", dir.display());
         }
         // Wait for a change to a Rust source, then let a burst of saves settle.
@@ -50,6 +56,11 @@ pub fn watch(dir: &Path, manifest: &Manifest, json: bool, mut verify: impl FnMut
         }
         changed.sort();
         changed.dedup();
+        changed.retain(|name| {
+            let now = digest(name);
+            graded.insert(name.clone(), now.clone()).is_none_or(|before| before != now)
+        });
+        graded_since_said = !changed.is_empty();
         for name in &changed {
             verify(Some(name));
         }

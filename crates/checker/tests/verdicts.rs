@@ -110,6 +110,26 @@ fn course_order_stops_at_the_first_exercise_not_done() {
     }
 }
 
+/// Two copies of the exercises sharing one target folder (two clones of the
+/// course, `CARGO_TARGET_DIR` set): cargo keeps one record of a package's
+/// build for both, and a copy whose sources are older than the other's last
+/// build looks built. Each copy must still be graded by its own program.
+#[test]
+fn a_copy_sharing_the_target_folder_is_graded_by_its_own_program() {
+    let _turn = turn();
+    let older = exercises_with("shared-target-starter", &[]);
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for file in ["01_sequential/src/main.rs", "01_sequential/Cargo.toml"] {
+        let f = std::fs::File::options().append(true).open(older.join(file)).unwrap();
+        f.set_modified(an_hour_ago).unwrap();
+    }
+    let solved = exercises_with("shared-target-solved", &[("01_sequential", &solution("01_sequential"))]);
+    let (_, v) = verdict(&solved, "01", &[]);
+    assert!(v["verdict"] == "passed" || v["verdict"] == "inconclusive", "{v}");
+    let (code, v) = verdict(&older, "01", &[]);
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("not_done")), "the other copy's program was graded: {v}");
+}
+
 #[test]
 fn a_wrong_answer_fails() {
     let src = solution("03_two_processes")

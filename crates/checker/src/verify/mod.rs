@@ -55,7 +55,7 @@ fn steps(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
         _ => None,
     };
     // Cargo shows its own progress while it builds.
-    let built = crate::compile::build(&opts.dir, &ex.package(), opts.quiet).map_err(|e| {
+    let built = crate::compile::build(&opts.dir, &ex.name, &ex.package(), opts.quiet).map_err(|e| {
         let libclang = launcher.is_some() && e.contains("libclang");
         Stop::failed(if libclang { format!("{e}\nThe MPI bindings need libclang: {}", INSTALL_LIBCLANG) } else { e })
     })?;
