@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod bulk;
 mod clock;
 mod error;
 mod executor;

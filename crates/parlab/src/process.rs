@@ -15,27 +15,32 @@ use crate::error::{Error, ExitHow, Result, TaskFailure, os, panic_message};
 use crate::fork::{exit_now, fork_child};
 use crate::os::{self as sys_os, exit_how};
 use crate::trace::Span;
-use crate::wire;
+use crate::{bulk, wire};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 use serde::{Serialize, de::DeserializeOwned};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::marker::PhantomData;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-/// What the child sends back: its value (postcard, as one block of bytes) or
-/// its failure, and when it ran.
+/// What the child says first, at the start of its file: how long its value
+/// is, or its failure, and when it ran. The value's postcard follows at
+/// [`VALUE_AT`], written once, straight from the value: a large one is
+/// mapped there by the parent and decoded where it lies.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Report {
-    #[serde(with = "serde_bytes")]
-    value: Vec<u8>,
+    value_len: Option<u64>,
     failure: Option<TaskFailure>,
     span: Span,
 }
+
+/// Where the value starts in the report file: a page in, so that it can be
+/// mapped (a mapping starts on a page), after a report of a few dozen bytes.
+const VALUE_AT: u64 = 4096;
 
 /// A child process running one closure.
 ///
@@ -75,32 +80,31 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
             // The child ends without destructors: tiny calls are told now.
             crate::witness::flush_tiny();
-            let (code, value) = match value {
+            let (mut report, value) = match value {
+                Ok(v) => (Report { value_len: None, failure: None, span }, Some(v)),
+                Err(panic) => (
+                    Report { value_len: None, failure: Some(TaskFailure::Panicked(panic_message(&*panic))), span },
+                    None,
+                ),
+            };
+            if let Some(v) = &value {
                 // A panic in the result's own serde code fails like a panic in `f`.
-                Ok(v) => match catch_unwind(AssertUnwindSafe(|| encode_result(&v))) {
-                    Ok(encoded) => (0, encoded),
-                    Err(panic) => (
-                        1,
-                        Err(TaskFailure::Panicked(format!(
-                            "encoding the result panicked in the child: {}",
-                            panic_message(&*panic)
-                        ))),
-                    ),
-                },
-                Err(panic) => (1, Err(TaskFailure::Panicked(panic_message(&*panic)))),
-            };
-            let report = match value {
-                Ok(value) => Report { value, failure: None, span },
-                Err(f) => Report { value: Vec::new(), failure: Some(f), span },
-            };
-            if let Err(e) = wire::write_frame(&mut *out, &report) {
-                // Say why, in a report small enough to send.
-                let failure = Some(TaskFailure::Codec(format!("the result could not be sent: {e}")));
-                let small = Report { value: Vec::new(), failure, span: report.span.clone() };
-                if wire::write_frame(&mut *out, &small).is_err() {
-                    exit_now(3);
+                match catch_unwind(AssertUnwindSafe(|| write_value(&mut out, v))) {
+                    Ok(Ok(len)) => report.value_len = Some(len),
+                    Ok(Err(e)) => {
+                        report.failure = Some(TaskFailure::Codec(format!("the result could not be sent: {e}")))
+                    }
+                    Err(panic) => {
+                        let why = format!("encoding the result panicked in the child: {}", panic_message(&*panic));
+                        report.failure = Some(TaskFailure::Panicked(why));
+                    }
                 }
-                return 1;
+            }
+            let code = if report.failure.is_some() { 1 } else { 0 };
+            let written =
+                out.seek(SeekFrom::Start(0)).map_err(Error::from).and_then(|_| wire::write_frame(&mut *out, &report));
+            if written.is_err() {
+                exit_now(3);
             }
             code
         })?;
@@ -265,12 +269,12 @@ impl<R: DeserializeOwned> Process<R> {
             },
         };
         let how = exit_how(status);
-        let mut bytes = Vec::new();
         self.report.seek(SeekFrom::Start(0))?;
-        self.report.read_to_end(&mut bytes)?;
-        let report: Option<Report> = wire::drain_frames(&mut bytes)?.into_iter().next();
+        let mut head = Vec::new();
+        let report: Option<Report> =
+            if wire::read_raw_frame(&mut self.report, &mut head)? { Some(wire::decode(&head)?) } else { None };
         self.outcome = Some(match report {
-            Some(Report { value, failure, mut span }) => {
+            Some(Report { value_len, failure, mut span }) => {
                 span.index = self.index;
                 let mut finished = FINISHED.lock().unwrap_or_else(|e| e.into_inner());
                 // Bounded, as a pool's spans are: a program that never takes them loses the oldest.
@@ -279,9 +283,10 @@ impl<R: DeserializeOwned> Process<R> {
                 }
                 finished.push(span.clone());
                 self.span = Some(span);
-                match failure {
-                    Some(f) => Err(f.into()),
-                    None => wire::decode(&value),
+                match (failure, value_len) {
+                    (Some(f), _) => Err(f.into()),
+                    (None, Some(len)) => read_value(&self.report, len),
+                    (None, None) => Err(Error::Codec("the child's report holds neither a value nor a failure".into())),
                 }
             }
             None => Err(Error::ChildDied { pid: self.pid.as_raw(), how: how.clone() }),
@@ -291,14 +296,34 @@ impl<R: DeserializeOwned> Process<R> {
     }
 }
 
-/// The closure's result in postcard, or why it cannot be sent.
-fn encode_result<R: Serialize>(value: &R) -> Result<Vec<u8>, TaskFailure> {
-    let bytes =
-        wire::encode(value).map_err(|e| TaskFailure::Codec(format!("the result could not be encoded ({e})")))?;
-    if bytes.len() > wire::MAX_FRAME - 1024 {
-        return Err(TaskFailure::Codec(wire::too_large(bytes.len()).to_string()));
+/// Writes the value's postcard at [`VALUE_AT`] in the child's file, in one
+/// pass; returns its length.
+fn write_value<R: Serialize>(out: &mut File, value: &R) -> Result<u64> {
+    use std::io::Write;
+    out.seek(SeekFrom::Start(VALUE_AT))?;
+    let mut writer = std::io::BufWriter::with_capacity(64 * 1024, &mut *out);
+    postcard::to_io(value, &mut writer).map_err(|e| Error::Codec(format!("the result could not be encoded ({e})")))?;
+    writer.flush()?;
+    drop(writer);
+    Ok(out.stream_position()? - VALUE_AT)
+}
+
+/// Decodes the value the child left in its file: a large one from a
+/// mapping of the file's pages, a small one read into memory.
+fn read_value<R: DeserializeOwned>(file: &File, len: u64) -> Result<R> {
+    let size = file.metadata()?.len();
+    let len = usize::try_from(len).ok().filter(|&n| n == 0 || VALUE_AT + n as u64 <= size).ok_or_else(|| {
+        Error::Codec(format!("the child's report announces {len} bytes of value, its file holds {size}"))
+    })?;
+    if len >= bulk::SHARED_FROM && bulk::available() {
+        // SAFETY: the child that wrote the file has exited (it was waited
+        // for), and nothing else writes or shrinks a report file.
+        let mapped = unsafe { bulk::map_file(file.as_fd(), VALUE_AT, len) }?;
+        return wire::decode(&mapped);
     }
-    Ok(bytes)
+    let mut bytes = vec![0u8; len];
+    std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, VALUE_AT)?;
+    wire::decode(&bytes)
 }
 
 /// Processes started so far by this program: each one's index.

@@ -12,6 +12,12 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     postcard::to_allocvec(value).map_err(|e| Error::Codec(e.to_string()))
 }
 
+/// How many bytes `value`'s postcard takes, found without writing them.
+pub(crate) fn encoded_len<T: Serialize + ?Sized>(value: &T) -> Result<usize> {
+    postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())
+        .map_err(|e| Error::Codec(e.to_string()))
+}
+
 /// Appends `value`'s postcard to `out`, so that a caller can reuse a buffer
 /// or build a frame around it without a second allocation.
 pub(crate) fn encode_into<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> Result<Vec<u8>> {
@@ -101,17 +107,4 @@ pub(crate) fn read_raw_frame(r: &mut impl Read, buf: &mut Vec<u8>) -> Result<boo
     buf.resize(u32::from_le_bytes(len) as usize, 0);
     r.read_exact(buf)?;
     Ok(true)
-}
-
-/// Takes every complete frame off the front of `buf`, leaving a partial one;
-/// a buffer that grew for one large frame gives its memory back.
-pub(crate) fn drain_frames<T: DeserializeOwned>(buf: &mut Vec<u8>) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    let at = each_frame(buf, |payload| {
-        out.push(decode(payload)?);
-        Ok(())
-    })?;
-    buf.drain(..at);
-    shrink_if_oversized(buf);
-    Ok(out)
 }

@@ -31,10 +31,14 @@ fn child_runs_in_another_process() -> Result<(), Failed> {
     check(child_pid != std::process::id() as i32, "the child is another process")
 }
 
-fn large_results_cross_the_pipe() -> Result<(), Failed> {
-    let p = Process::start(|| vec![7u8; 1 << 20])?;
-    let v = p.join()?;
-    check(v.len() == 1 << 20 && v.iter().all(|&b| b == 7), "1 MiB comes back whole")
+fn results_of_any_size_come_back_whole() -> Result<(), Failed> {
+    // Read (below 64 KiB) or mapped from the child's file (from 64 KiB on).
+    for len in [0, 1, 65_535, 65_536, 1 << 20, 9 << 20] {
+        let v = Process::start(move || vec![7u8; len])?.join()?;
+        check(v.len() == len && v.iter().all(|&b| b == 7), format!("{len} bytes come back whole"))?;
+    }
+    Process::start(|| ())?.join()?;
+    Ok(())
 }
 
 fn a_panic_comes_back_with_its_message() -> Result<(), Failed> {
@@ -268,7 +272,7 @@ fn main() {
     args.test_threads = Some(1); // tests must run on this, the main, thread
     let tests = vec![
         Trial::test("process::child_runs_in_another_process", child_runs_in_another_process),
-        Trial::test("process::large_results_cross_the_pipe", large_results_cross_the_pipe),
+        Trial::test("process::results_of_any_size_come_back_whole", results_of_any_size_come_back_whole),
         Trial::test("process::a_panic_comes_back_with_its_message", a_panic_comes_back_with_its_message),
         Trial::test("process::a_signal_is_reported_as_such", a_signal_is_reported_as_such),
         Trial::test(

@@ -269,6 +269,43 @@ fn many_maps_of_large_chunks_never_hang() -> Result<(), Failed> {
     }
 }
 
+/// A result of `len` bytes, each the same, that tells its length apart.
+fn sized(len: usize) -> Vec<u8> {
+    vec![(len % 251) as u8; len]
+}
+
+/// Results of every size, in rings, down pipes and as files the parent maps
+/// (64 KiB and up), in one map and one at a time; results that nobody takes
+/// (their handles dropped) come as files too, and must not put the next
+/// file in the wrong task's hands. In a child, so a hang is a failure.
+fn results_of_any_size_come_back_whole_in_their_tasks() -> Result<(), Failed> {
+    let child = Process::start(|| {
+        let pool = ProcessPool::new(2).expect("a pool");
+        let sizes = [0, 1, 1500, 65_535, 65_536, 70_001, 1 << 20, 9 << 20, 3, 300_007];
+        let got = pool.map(sized, sizes).expect("map");
+        for (v, len) in got.iter().zip(sizes) {
+            assert!(*v == sized(len), "a result of {len} bytes came back as {} bytes", v.len());
+        }
+        for round in 0..40 {
+            drop(pool.submit(sized, (2 << 20) + round).expect("submit"));
+            let len = (1 << 20) + 3 * round;
+            let v = pool.submit(sized, len).expect("submit").join().expect("join");
+            assert!(v == sized(len), "round {round}: a result of {len} bytes came back as {} bytes", v.len());
+        }
+        let floats: Vec<f64> = pool
+            .submit(|n: usize| (0..n).map(|i| i as f64).collect::<Vec<f64>>(), 100_000)
+            .expect("submit")
+            .join()
+            .expect("join");
+        assert!(floats.iter().enumerate().all(|(i, &x)| x == i as f64), "floats came back changed");
+    })?;
+    match child.join_timeout(Duration::from_secs(120)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("results of every size did not come back in two minutes".into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A reply of `x % 1500` bytes: small ones go through the shared rings, the
 /// larger down the pipes, and their sizes make frames wrap round the rings' end.
 fn bytes_of(x: u64) -> Vec<u8> {
@@ -343,6 +380,10 @@ fn main() {
         Trial::test("spans_stay_bounded", spans_stay_bounded),
         Trial::test("waiting_keeps_the_value_for_the_one_join", waiting_keeps_the_value_for_the_one_join),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
+        Trial::test(
+            "results_of_any_size_come_back_whole_in_their_tasks",
+            results_of_any_size_come_back_whole_in_their_tasks,
+        ),
         Trial::test(
             "replies_of_every_size_arrive_whole_and_wake_the_parent",
             replies_of_every_size_arrive_whole_and_wake_the_parent,

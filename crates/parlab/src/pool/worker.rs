@@ -14,10 +14,11 @@ use crate::clock::now_ns;
 use crate::error::panic_message;
 use crate::error::{Result, TaskFailure};
 use crate::trace::{Span, current_pid, current_tid};
-use crate::wire;
+use crate::{bulk, wire};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Runs one chunk in a worker: decodes the arguments, calls the function at
@@ -25,7 +26,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 /// as one span covering its tasks. A panic fails the chunk: `map` fails on
 /// the first error anyway, and a submitted task is a chunk of one. One
 /// instance per (argument, result) type.
-pub(super) type Trampoline = fn(usize, &[u8], usize, &Runner) -> (Result<Vec<u8>, TaskFailure>, Span);
+pub(super) type Trampoline = fn(usize, &[u8], usize, &Runner) -> (Result<Encoded, TaskFailure>, Span);
+
+/// A chunk's results, encoded: small ones travel in the reply itself, large
+/// ones in a sealed in-memory file of their own ([`crate::bulk`]).
+pub(super) enum Encoded {
+    Inline(Vec<u8>),
+    File { file: std::os::fd::OwnedFd, len: usize },
+}
 
 /// Who runs the chunks: read once per worker, as `getpid` and `gettid` are
 /// system calls, and two more per tiny task showed as a fifth of its cost.
@@ -40,7 +48,7 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
     args: &[u8],
     first_index: usize,
     runner: &Runner,
-) -> (Result<Vec<u8>, TaskFailure>, Span) {
+) -> (Result<Encoded, TaskFailure>, Span) {
     // SAFETY: `func` is the address of an `fn(A) -> R` taken in the process
     // this worker was forked from, so the same code sits at the same address.
     let f: fn(A) -> R = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
@@ -61,14 +69,16 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
         // A worker is killed, not ended: its tiny calls are told after each chunk.
         crate::witness::flush_tiny();
         let results = results?;
-        let bytes = catch_unwind(AssertUnwindSafe(|| wire::encode(&results)))
+        let encoded = catch_unwind(AssertUnwindSafe(|| encode_results(&results)))
             .map_err(|p| panicked("encoding the task's result", p))?
             .map_err(|e| TaskFailure::Codec(format!("the task's result could not be encoded ({e})")))?;
         // A reply must fit one frame, with room for its own fields.
-        if bytes.len() > wire::MAX_FRAME - 1024 {
+        if let Encoded::Inline(bytes) = &encoded
+            && bytes.len() > wire::MAX_FRAME - 1024
+        {
             return Err(TaskFailure::Codec(wire::too_large(bytes.len()).to_string()));
         }
-        Ok(bytes)
+        Ok(encoded)
     })();
     let end_ns = now_ns();
     let span = Span {
@@ -82,6 +92,16 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
         sleep: None,
     };
     (encoded, span)
+}
+
+/// Encodes a chunk's results: measured first, then written once, into the
+/// reply's buffer or, when large, into a file the parent maps.
+fn encode_results<R: Serialize>(results: &Vec<R>) -> crate::error::Result<Encoded> {
+    let len = wire::encoded_len(results)?;
+    if len >= bulk::SHARED_FROM && bulk::available() {
+        return Ok(Encoded::File { file: bulk::encode_to_file(results, len)?, len });
+    }
+    wire::encode(results).map(Encoded::Inline)
 }
 
 /// A chunk to run. The arguments are borrowed both ways: the parent encodes
@@ -106,6 +126,9 @@ pub(super) struct Reply<'a> {
     #[serde(with = "serde_bytes", borrow)]
     pub results: &'a [u8],
     pub failure: Option<TaskFailure>,
+    /// The length of the results when they come as a file, sent over the
+    /// worker's file channel just before this reply: `results` is empty then.
+    pub in_file: Option<u64>,
     /// `None` when another worker claimed the chunk first: it did not run here.
     pub span: Option<Span>,
 }
@@ -116,13 +139,15 @@ pub(super) struct Reply<'a> {
 pub(super) const INIT_FAILED: u64 = u64::MAX;
 
 /// The worker's loop: run the pool's initializer, then read a chunk, claim
-/// it, run its tasks, send their results at once. Exit codes: 0 at the end
+/// it, run its tasks, send their results at once (large ones as a file over
+/// `files`, see [`crate::bulk`]). Exit codes: 0 at the end
 /// of the requests, 4 when a request cannot be read, 5 when the parent is
 /// gone, 6 when the initializer panicked.
 pub(super) fn worker_main(
     index: usize,
     requests: File,
     replies: File,
+    files: OwnedFd,
     (claims, outbox): (Claims, Outbox),
     init: Option<fn()>,
 ) -> i32 {
@@ -132,7 +157,7 @@ pub(super) fn worker_main(
         && let Err(panic) = catch_unwind(init)
     {
         let failure = TaskFailure::Panicked(panic_message(&*panic));
-        let reply = Reply { first_id: INIT_FAILED, results: &[], failure: Some(failure), span: None };
+        let reply = Reply { first_id: INIT_FAILED, results: &[], failure: Some(failure), in_file: None, span: None };
         let _ = wire::write_frame(&mut writer, &reply).and_then(|()| writer.flush().map_err(Into::into));
         return 6;
     }
@@ -155,14 +180,22 @@ pub(super) fn worker_main(
             // forking this worker (see `run_chunk`).
             let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
             let (results, span) = tramp(request.func, request.args, request.first_index, &runner);
-            let (results, failure) = match results {
-                Ok(bytes) => (bytes, None),
-                Err(f) => (Vec::new(), Some(f)),
+            let (results, failure, in_file) = match results {
+                Ok(Encoded::Inline(bytes)) => (bytes, None, None),
+                // The file goes first: the parent takes it when it reads the reply.
+                Ok(Encoded::File { file, len }) => match bulk::send_file(files.as_fd(), file.as_fd()) {
+                    Ok(()) => (Vec::new(), None, Some(len as u64)),
+                    Err(e) => {
+                        let failure = TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
+                        (Vec::new(), Some(failure), None)
+                    }
+                },
+                Err(f) => (Vec::new(), Some(f), None),
             };
             sent = results;
-            Reply { first_id: request.first_id, results: &sent, failure, span: Some(span) }
+            Reply { first_id: request.first_id, results: &sent, failure, in_file, span: Some(span) }
         } else {
-            Reply { first_id: request.first_id, results: &[], failure: None, span: None }
+            Reply { first_id: request.first_id, results: &[], failure: None, in_file: None, span: None }
         };
         // What a task printed without a newline must not wait for the next task.
         let _ = std::io::stdout().flush();

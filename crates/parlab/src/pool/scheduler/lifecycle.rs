@@ -2,6 +2,7 @@
 //! replaced, stopped, and a death that breaks the pool.
 
 use super::{Broken, Inner, Outcome, Worker};
+use crate::bulk;
 use crate::error::{ExitHow, Result, os};
 use crate::fork::{ParentFd, fork_child};
 use crate::os::reap;
@@ -100,15 +101,19 @@ pub(super) fn start_worker(
     let flags = nix::fcntl::OFlag::O_CLOEXEC;
     let (req_read, req_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
     let (rep_read, rep_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
+    let (files_here, files_there) = bulk::file_channel()?;
     let (to_worker, from_worker) = (ParentFd::new(req_write)?, ParentFd::new(rep_read)?);
+    let files = ParentFd::new(files_here)?;
     let (view, outbox) = (claims.view(), mailboxes.outbox(index));
-    let child =
-        fork_child(move || worker_main(index, File::from(req_read), File::from(rep_write), (view, outbox), init));
+    let child = fork_child(move || {
+        worker_main(index, File::from(req_read), File::from(rep_write), files_there, (view, outbox), init)
+    });
     // Should the fork fail, the parent's ends close as they drop.
     child.map(|pid| Worker {
         pid,
         to_worker: Some(to_worker),
         from_worker: Some(from_worker),
+        files,
         received: Vec::new(),
         in_flight: VecDeque::new(),
         bytes_in_flight: 0,

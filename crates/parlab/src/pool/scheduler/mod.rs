@@ -19,6 +19,7 @@ mod replies;
 
 use super::claims::ClaimTable;
 use super::mailbox::Mailboxes;
+use crate::bulk::Bytes;
 use crate::clock::now_ns;
 use crate::error::{Error, ExitHow, Result, TaskFailure};
 use crate::fork::ParentFd;
@@ -60,6 +61,8 @@ struct Worker {
     pid: Pid,
     to_worker: Option<ParentFd>,
     from_worker: Option<ParentFd>,
+    /// Where the worker sends large results as files ([`crate::bulk`]).
+    files: ParentFd,
     received: Vec<u8>,
     /// (first task id, request bytes) of each chunk sent, oldest first.
     in_flight: VecDeque<(u64, usize)>,
@@ -98,8 +101,9 @@ struct Sent {
 
 /// What became of a chunk.
 pub(super) enum Outcome {
-    /// The postcard of its `Vec<R>`, or why it has none.
-    Done(Result<Vec<u8>, TaskFailure>),
+    /// The postcard of its `Vec<R>` (in the heap, or mapped from the
+    /// worker's file), or why it has none.
+    Done(Result<Bytes, TaskFailure>),
     Broken,
     Cancelled,
 }

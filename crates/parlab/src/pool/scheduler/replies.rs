@@ -2,6 +2,7 @@
 //! small results left in the shared-memory rings.
 
 use super::{Inner, Outcome};
+use crate::bulk::{self, Bytes};
 use crate::clock::now_ns;
 use crate::error::{Error, Result, TaskFailure};
 use crate::pool::worker::{INIT_FAILED, Reply};
@@ -131,6 +132,11 @@ impl Inner {
             return Ok(());
         }
         let reply: Reply = wire::decode_borrowed(payload)?;
+        // Taken at once, whatever becomes of the reply: the files come in order.
+        let file = match reply.in_file {
+            Some(len) => Some((bulk::receive_file(self.workers[i].files.as_fd())?, len)),
+            None => None,
+        };
         if reply.first_id == INIT_FAILED {
             let message = match reply.failure {
                 Some(TaskFailure::Panicked(m) | TaskFailure::Codec(m)) => m,
@@ -162,9 +168,13 @@ impl Inner {
             self.dropped_spans += 1;
         }
         if self.discarded.is_empty() || !self.discarded.remove(&reply.first_id) {
-            let done = match reply.failure {
-                Some(failure) => Err(failure),
-                None => Ok(reply.results.to_vec()),
+            let done = match (reply.failure, file) {
+                (Some(failure), _) => Err(failure),
+                (None, Some((file, len))) => {
+                    let len = usize::try_from(len).map_err(|_| Error::Codec(format!("a result of {len} bytes")))?;
+                    Ok(Bytes::Shared(bulk::map_sealed(file, len)?))
+                }
+                (None, None) => Ok(Bytes::Heap(reply.results.to_vec())),
             };
             self.finish(reply.first_id, end, Outcome::Done(done));
         }
