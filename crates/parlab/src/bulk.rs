@@ -7,14 +7,20 @@
 //! encoding, makes an in-memory file of that size (`memfd_create`), encodes
 //! straight into its pages, seals it against any change, and hands the file
 //! itself over a Unix socket (`SCM_RIGHTS`); the receiver maps those same
-//! pages and decodes from them. The seals are checked before mapping: a file
-//! that could still shrink would kill the reader (`SIGBUS`) on its next read.
+//! pages and decodes from them. The file is sealed against shrinking, and
+//! the receiver checks that seal before mapping: a file that could shrink
+//! would kill the reader (`SIGBUS`) on its next read.
+//!
+//! Making and freeing the pages of a new file was half the cost of a 4 MiB
+//! message here, so a pool's parent hands each file back to its worker once
+//! it has decoded it, and the worker writes its next large message over the
+//! same pages ([`encode_to_file`] takes a file to reuse).
 //! Linux only; elsewhere every message takes the pipe ([`available`] says).
 
 use crate::error::{Error, Result, os};
 use serde::Serialize;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
 
 /// From this size on a message goes through shared memory: below it, the
@@ -54,10 +60,24 @@ impl Drop for Mapped {
     }
 }
 
-/// A message's bytes, in the receiver's heap or mapped from the sender's file.
+/// A message's bytes, in the receiver's heap or mapped from the file a
+/// pool's worker sent (kept, to be handed back to `worker` for reuse).
 pub(crate) enum Bytes {
     Heap(Vec<u8>),
-    Shared(Mapped),
+    Shared { data: Mapped, file: OwnedFd, worker: usize },
+}
+
+impl Bytes {
+    /// The file behind mapped bytes, unmapped, and the worker it came from.
+    pub(crate) fn into_file(self) -> Option<(usize, OwnedFd)> {
+        match self {
+            Bytes::Heap(_) => None,
+            Bytes::Shared { data, file, worker } => {
+                drop(data);
+                Some((worker, file))
+            }
+        }
+    }
 }
 
 impl std::ops::Deref for Bytes {
@@ -65,63 +85,95 @@ impl std::ops::Deref for Bytes {
     fn deref(&self) -> &[u8] {
         match self {
             Bytes::Heap(v) => v,
-            Bytes::Shared(m) => m,
+            Bytes::Shared { data, .. } => data,
         }
     }
 }
 
-/// The seals a received file must carry: no shrinking (a mapped page that
-/// vanishes kills the reader), no growing, no writing, no unsealing.
+/// The largest file a worker keeps to reuse: past this, the copies cost far
+/// more than new pages do, and a spare file holds memory for the pool's life.
+pub(crate) const REUSE_UP_TO: u64 = 64 << 20;
+
+/// The seal a received file must carry: no shrinking (a mapped page that
+/// vanishes kills the reader). It may grow and be written: a worker writes
+/// its next message over a file handed back to it.
 #[cfg(target_os = "linux")]
 fn seals() -> nix::fcntl::SealFlag {
-    use nix::fcntl::SealFlag;
-    SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW | SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_SEAL
+    nix::fcntl::SealFlag::F_SEAL_SHRINK
 }
 
 /// Encodes `value`, whose postcard takes `len` bytes ([`crate::wire::encoded_len`]),
-/// into a new sealed in-memory file. Written with `write`, not through a
-/// mapping: mapping, filling and unmapping fresh shared pages took three
-/// times as long here (3 ms against 0.9 ms for 4 MiB). A block of bytes in
-/// the value goes to the file in one call, from where it lies.
+/// into `reuse` (a file this function made before, handed back) or a new
+/// in-memory file sealed against shrinking. Written with `write`, not
+/// through a mapping: mapping, filling and unmapping fresh shared pages took
+/// three times as long here (3 ms against 0.9 ms for 4 MiB). A block of
+/// bytes in the value goes to the file in one call, from where it lies.
 #[cfg(target_os = "linux")]
-pub(crate) fn encode_to_file<T: Serialize + ?Sized>(value: &T, len: usize) -> Result<OwnedFd> {
+pub(crate) fn encode_to_file<T: Serialize + ?Sized>(value: &T, len: usize, reuse: Option<OwnedFd>) -> Result<OwnedFd> {
+    use std::io::{Seek, SeekFrom};
+    if let Some(file) = reuse {
+        let mut file = std::fs::File::from(file);
+        // A file that cannot be written over any more gives way to a new one.
+        if file.seek(SeekFrom::Start(0)).is_ok()
+            && let Ok(file) = write_encoded(value, len, file)
+        {
+            return Ok(file);
+        }
+    }
+    write_encoded(value, len, new_file()?)
+}
+
+/// A new in-memory file, sealed against shrinking from the start.
+#[cfg(target_os = "linux")]
+fn new_file() -> Result<std::fs::File> {
     use nix::fcntl::{FcntlArg, fcntl};
     use nix::sys::memfd::{MFdFlags, memfd_create};
-    use std::io::Write;
     let file = memfd_create(c"parlab-message", MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING)
         .map_err(os("memfd_create"))?;
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::fs::File::from(file));
+    fcntl(&file, FcntlArg::F_ADD_SEALS(seals())).map_err(os("fcntl(F_ADD_SEALS)"))?;
+    Ok(file.into())
+}
+
+/// Writes `value`'s postcard from `file`'s current position (its start).
+#[cfg(target_os = "linux")]
+fn write_encoded<T: Serialize + ?Sized>(value: &T, len: usize, file: std::fs::File) -> Result<OwnedFd> {
+    use std::io::{Seek, Write};
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
     postcard::to_io(value, &mut out).map_err(|e| Error::Codec(e.to_string()))?;
     out.flush()?;
-    let file = out.into_inner().map_err(|e| Error::Io(e.into_error()))?;
-    let written = file.metadata()?.len();
+    let mut file = out.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+    let written = file.stream_position()?;
     if written != len as u64 {
         return Err(Error::Codec(format!("a message measured {len} bytes but encoded to {written}")));
     }
-    fcntl(&file, FcntlArg::F_ADD_SEALS(seals())).map_err(os("fcntl(F_ADD_SEALS)"))?;
     Ok(file.into())
 }
 
 /// Elsewhere there is no sealed in-memory file: callers check [`available`].
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn encode_to_file<T: Serialize + ?Sized>(_value: &T, _len: usize) -> Result<OwnedFd> {
+pub(crate) fn encode_to_file<T: Serialize + ?Sized>(
+    _value: &T,
+    _len: usize,
+    _reuse: Option<OwnedFd>,
+) -> Result<OwnedFd> {
     Err(Error::Codec("shared memory for messages is Linux only".into()))
 }
 
-/// Maps a received file of `len` bytes after checking its size and seals.
+/// Maps the first `len` bytes of a received file after checking its seal
+/// and that it holds them (a reused file may hold more).
 #[cfg(target_os = "linux")]
-pub(crate) fn map_sealed(file: OwnedFd, len: usize) -> Result<Mapped> {
+pub(crate) fn map_sealed(file: BorrowedFd, len: usize) -> Result<Mapped> {
     use nix::fcntl::{FcntlArg, SealFlag, fcntl};
-    let sealed = fcntl(&file, FcntlArg::F_GET_SEALS).map_err(os("fcntl(F_GET_SEALS)"))?;
+    let sealed = fcntl(file, FcntlArg::F_GET_SEALS).map_err(os("fcntl(F_GET_SEALS)"))?;
     if !SealFlag::from_bits_truncate(sealed).contains(seals()) {
-        return Err(Error::Codec("a message's file came without its seals".into()));
+        return Err(Error::Codec("a message's file came without its seal against shrinking".into()));
     }
-    let size = nix::sys::stat::fstat(&file).map_err(os("fstat"))?.st_size;
-    if usize::try_from(size).ok() != Some(len) {
+    let size = nix::sys::stat::fstat(file).map_err(os("fstat"))?.st_size;
+    if usize::try_from(size).map_or(true, |size| size < len) {
         return Err(Error::Codec(format!("a message's file holds {size} bytes, not the {len} announced")));
     }
-    // SAFETY: the file is sealed against shrinking and writing.
-    unsafe { map_file(file.as_fd(), 0, len) }
+    // SAFETY: the file is sealed against shrinking.
+    unsafe { map_file(file, 0, len) }
 }
 
 /// Maps `len` bytes of `file` from `offset` (a multiple of the page size),
@@ -155,7 +207,7 @@ pub(crate) unsafe fn map_file(_file: BorrowedFd, _offset: u64, _len: usize) -> R
 
 /// Elsewhere no file is ever sent.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn map_sealed(_file: OwnedFd, _len: usize) -> Result<Mapped> {
+pub(crate) fn map_sealed(_file: BorrowedFd, _len: usize) -> Result<Mapped> {
     Err(Error::Codec("shared memory for messages is Linux only".into()))
 }
 
@@ -168,18 +220,27 @@ pub(crate) fn file_channel() -> Result<(OwnedFd, OwnedFd)> {
 
 /// Sends one open file over `channel`; the receiver gets its own descriptor.
 pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd) -> Result<()> {
-    use nix::sys::socket::{ControlMessage, MsgFlags, UnixAddr, sendmsg};
+    send(channel, file, nix::sys::socket::MsgFlags::empty())
+}
+
+/// Hands a file back to the worker that sent it, for its next message;
+/// never waits: if the worker's queue is full, the file is let go instead.
+pub(crate) fn hand_back(channel: BorrowedFd, file: BorrowedFd) {
+    let _ = send(channel, file, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
+}
+
+/// Files handed back and waiting on `channel`, taken without waiting.
+pub(crate) fn handed_back(channel: BorrowedFd) -> Vec<OwnedFd> {
+    std::iter::from_fn(|| receive_file(channel).ok()).collect()
+}
+
+fn send(channel: BorrowedFd, file: BorrowedFd, flags: nix::sys::socket::MsgFlags) -> Result<()> {
+    use nix::sys::socket::{ControlMessage, UnixAddr, sendmsg};
     let fds = [file.as_raw_fd()];
     let byte = [0u8];
     let iov = [std::io::IoSlice::new(&byte)];
     loop {
-        match sendmsg::<UnixAddr>(
-            channel.as_raw_fd(),
-            &iov,
-            &[ControlMessage::ScmRights(&fds)],
-            MsgFlags::empty(),
-            None,
-        ) {
+        match sendmsg::<UnixAddr>(channel.as_raw_fd(), &iov, &[ControlMessage::ScmRights(&fds)], flags, None) {
             Ok(_) => return Ok(()),
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(Error::os("sendmsg", e)),
@@ -222,28 +283,41 @@ pub(crate) fn receive_file(channel: BorrowedFd) -> Result<OwnedFd> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
     fn a_value_crosses_as_a_sealed_file_and_decodes_the_same() {
         let value: Vec<u64> = (0..100_000).collect();
         let len = crate::wire::encoded_len(&value).unwrap();
-        let file = encode_to_file(&value, len).unwrap();
+        let file = encode_to_file(&value, len, None).unwrap();
         let (a, b) = file_channel().unwrap();
         send_file(a.as_fd(), file.as_fd()).unwrap();
         drop(file);
-        let got = map_sealed(receive_file(b.as_fd()).unwrap(), len).unwrap();
+        let received = receive_file(b.as_fd()).unwrap();
+        let got = map_sealed(received.as_fd(), len).unwrap();
         assert_eq!(postcard::from_bytes::<Vec<u64>>(&got).unwrap(), value);
+        drop(got);
+        // Handed back, written over with a shorter message, and read again.
+        hand_back(b.as_fd(), received.as_fd());
+        drop(received);
+        let mut spare = handed_back(a.as_fd());
+        assert_eq!(spare.len(), 1);
+        let shorter: Vec<u64> = (0..1000).collect();
+        let short_len = crate::wire::encoded_len(&shorter).unwrap();
+        let file = encode_to_file(&shorter, short_len, spare.pop()).unwrap();
+        let got = map_sealed(file.as_fd(), short_len).unwrap();
+        assert_eq!(postcard::from_bytes::<Vec<u64>>(&got).unwrap(), shorter);
     }
 
     #[test]
-    fn a_file_without_seals_or_of_another_size_is_refused() {
+    fn a_file_that_may_shrink_or_is_too_short_is_refused() {
         let plain = crate::sys::anonymous_file().unwrap();
         plain.set_len(4096).unwrap();
-        let err = map_sealed(plain.into(), 4096).err().unwrap();
-        assert!(err.to_string().contains("seals"), "{err}");
+        let err = map_sealed(plain.as_fd(), 4096).err().unwrap();
+        assert!(err.to_string().contains("seal"), "{err}");
         let value = vec![1u8; 10_000];
         let len = crate::wire::encoded_len(&value).unwrap();
-        let err = map_sealed(encode_to_file(&value, len).unwrap(), len + 1).err().unwrap();
+        let err = map_sealed(encode_to_file(&value, len, None).unwrap().as_fd(), len + 1).err().unwrap();
         assert!(err.to_string().contains("not the"), "{err}");
     }
 

@@ -292,6 +292,11 @@ fn results_of_any_size_come_back_whole_in_their_tasks() -> Result<(), Failed> {
             let v = pool.submit(sized, len).expect("submit").join().expect("join");
             assert!(v == sized(len), "round {round}: a result of {len} bytes came back as {} bytes", v.len());
         }
+        // A worker writes a result over the file of a larger one, handed back.
+        for len in [9 << 20, 100_003, 5 << 20, 65_536] {
+            let v = pool.submit(sized, len).expect("submit").join().expect("join");
+            assert!(v == sized(len), "a result of {len} bytes came back as {} bytes", v.len());
+        }
         let floats: Vec<f64> = pool
             .submit(|n: usize| (0..n).map(|i| i as f64).collect::<Vec<f64>>(), 100_000)
             .expect("submit")

@@ -295,9 +295,15 @@ impl ProcessPool {
 
     fn decode<R: DeserializeOwned>(&self, outcome: Outcome) -> Result<Vec<R>> {
         match outcome {
-            Outcome::Done(Ok(bytes)) => wire::decode(&bytes).map_err(|e| {
-                Error::Codec(format!("the task's result could not be decoded in the caller ({})", codec_cause(e)))
-            }),
+            Outcome::Done(Ok(bytes)) => {
+                let decoded = wire::decode(&bytes).map_err(|e| {
+                    Error::Codec(format!("the task's result could not be decoded in the caller ({})", codec_cause(e)))
+                });
+                if let Some((worker, file)) = bytes.into_file() {
+                    self.inner.borrow().recycle(worker, file);
+                }
+                decoded
+            }
             Outcome::Done(Err(failure)) => Err(failure.into()),
             Outcome::Cancelled => Err(Error::Cancelled),
             Outcome::Broken => Err(self.inner.borrow().broken().expect("broken outcome implies a broken pool")),

@@ -41,6 +41,25 @@ pub(super) struct Runner {
     pub worker: usize,
     pub pid: i32,
     pub tid: i32,
+    /// Where large results go as files, and their files come back.
+    pub files: OwnedFd,
+    /// A file the parent handed back, to write the next large result over.
+    pub spare: std::cell::Cell<Option<OwnedFd>>,
+}
+
+impl Runner {
+    /// The file to write a large result over: the largest handed back (up
+    /// to [`bulk::REUSE_UP_TO`]); the others close.
+    fn spare_file(&self) -> Option<OwnedFd> {
+        let size = |f: &OwnedFd| nix::sys::stat::fstat(f).map_or(u64::MAX, |st| st.st_size as u64);
+        let mut best = self.spare.take();
+        for file in bulk::handed_back(self.files.as_fd()) {
+            if size(&file) <= bulk::REUSE_UP_TO && best.as_ref().is_none_or(|b| size(b) < size(&file)) {
+                best = Some(file);
+            }
+        }
+        best
+    }
 }
 
 pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
@@ -69,7 +88,7 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
         // A worker is killed, not ended: its tiny calls are told after each chunk.
         crate::witness::flush_tiny();
         let results = results?;
-        let encoded = catch_unwind(AssertUnwindSafe(|| encode_results(&results)))
+        let encoded = catch_unwind(AssertUnwindSafe(|| encode_results(&results, runner)))
             .map_err(|p| panicked("encoding the task's result", p))?
             .map_err(|e| TaskFailure::Codec(format!("the task's result could not be encoded ({e})")))?;
         // A reply must fit one frame, with room for its own fields.
@@ -96,10 +115,10 @@ pub(super) fn run_chunk<A: DeserializeOwned, R: Serialize>(
 
 /// Encodes a chunk's results: measured first, then written once, into the
 /// reply's buffer or, when large, into a file the parent maps.
-fn encode_results<R: Serialize>(results: &Vec<R>) -> crate::error::Result<Encoded> {
+fn encode_results<R: Serialize>(results: &Vec<R>, runner: &Runner) -> crate::error::Result<Encoded> {
     let len = wire::encoded_len(results)?;
     if len >= bulk::SHARED_FROM && bulk::available() {
-        return Ok(Encoded::File { file: bulk::encode_to_file(results, len)?, len });
+        return Ok(Encoded::File { file: bulk::encode_to_file(results, len, runner.spare_file())?, len });
     }
     wire::encode(results).map(Encoded::Inline)
 }
@@ -162,7 +181,8 @@ pub(super) fn worker_main(
         return 6;
     }
     let mut payload = Vec::new();
-    let runner = Runner { worker: index, pid: current_pid(), tid: current_tid() };
+    let runner =
+        Runner { worker: index, pid: current_pid(), tid: current_tid(), files, spare: std::cell::Cell::new(None) };
     loop {
         match wire::read_raw_frame(&mut reader, &mut payload) {
             Ok(true) => {}
@@ -183,7 +203,7 @@ pub(super) fn worker_main(
             let (results, failure, in_file) = match results {
                 Ok(Encoded::Inline(bytes)) => (bytes, None, None),
                 // The file goes first: the parent takes it when it reads the reply.
-                Ok(Encoded::File { file, len }) => match bulk::send_file(files.as_fd(), file.as_fd()) {
+                Ok(Encoded::File { file, len }) => match bulk::send_file(runner.files.as_fd(), file.as_fd()) {
                     Ok(()) => (Vec::new(), None, Some(len as u64)),
                     Err(e) => {
                         let failure = TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));

@@ -125,6 +125,16 @@ impl Inner {
         asleep && self.mailboxes.any_waiting()
     }
 
+    /// Hands the file of a decoded result back to worker `i`, to write its
+    /// next large result over (see [`crate::bulk`]); let go if it is gone.
+    pub(in crate::pool) fn recycle(&self, i: usize, file: std::os::fd::OwnedFd) {
+        if let Some(w) = self.workers.get(i)
+            && w.from_worker.is_some()
+        {
+            bulk::hand_back(w.files.as_fd(), file.as_fd());
+        }
+    }
+
     /// Takes in one reply from worker `i`, read at `now`. An empty frame
     /// only woke the parent (see [`super::mailbox`]).
     pub(super) fn take_reply(&mut self, i: usize, payload: &[u8], now: u64) -> Result<()> {
@@ -172,7 +182,7 @@ impl Inner {
                 (Some(failure), _) => Err(failure),
                 (None, Some((file, len))) => {
                     let len = usize::try_from(len).map_err(|_| Error::Codec(format!("a result of {len} bytes")))?;
-                    Ok(Bytes::Shared(bulk::map_sealed(file, len)?))
+                    Ok(Bytes::Shared { data: bulk::map_sealed(file.as_fd(), len)?, file, worker: i })
                 }
                 (None, None) => Ok(Bytes::Heap(reply.results.to_vec())),
             };
