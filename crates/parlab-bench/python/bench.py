@@ -151,8 +151,23 @@ def scaling(p):
     return out
 
 
+def made(size):
+    return b"\x07" * size
+
+
+def payload(p):
+    """A result of each size handed back by a warm pool of one (fork), as parlab's is."""
+    out = {}
+    ctx = mp.get_context("fork")
+    for size in p["sizes"]:
+        with cf.ProcessPoolExecutor(1, mp_context=ctx) as ex:
+            assert len(ex.submit(made, size).result()) == size
+            out[str(size)] = [timed(lambda: ex.submit(made, size).result()) for _ in range(p["reps"])]
+    return out
+
+
 if __name__ == "__main__":
     case, params = sys.argv[1], json.loads(sys.argv[2])
-    cases = {"steps": steps, "start_join": start_join, "tiny": tiny_tasks, "cpu": cpu, "scaling": scaling}
+    cases = {"steps": steps, "start_join": start_join, "tiny": tiny_tasks, "cpu": cpu, "scaling": scaling, "payload": payload}
     result = cases[case](params)
     print(json.dumps(result))

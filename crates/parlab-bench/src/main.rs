@@ -10,6 +10,7 @@ mod chart;
 mod fair;
 mod floor;
 mod measure;
+mod payload;
 mod python;
 mod report;
 mod scaling;

@@ -10,21 +10,23 @@ use crate::report::Report;
 use parlab::stats::median;
 use parlab::workloads::{count_primes, split_range, tiny};
 use parlab::{Cpus, ProcessPool, Sequential, ThreadPool};
-use serde_bytes::ByteBuf;
 use serde_json::{Value, json};
 
 const WORKERS: &str = "Scaling: CPU-bound speedup by workers";
 const CHUNKS: &str = "Scaling: tiny tasks by chunk size";
-const PAYLOAD: &str = "Scaling: handing back a result, by its size";
 
 /// Sizes of the sweeps.
 pub struct Plan {
     reps: usize,
+    /// Results handed back per size: a median of several, each a few milliseconds or less.
+    payload_reps: usize,
     primes_limit: u64,
     py_primes_limit: u64,
     tiny_n: usize,
     chunks: Vec<usize>,
     payloads: Vec<usize>,
+    /// Lengths of the `Vec<f64>` results.
+    numbers: Vec<usize>,
 }
 
 impl Plan {
@@ -33,28 +35,27 @@ impl Plan {
         if quick {
             Plan {
                 reps: 1,
+                payload_reps: 1,
                 primes_limit: 20_000,
                 py_primes_limit: 5_000,
                 tiny_n: 2_000,
                 chunks: chunks.into_iter().filter(|&c| c <= 1_000).collect(),
                 payloads: vec![1 << 10, 1 << 16, 1 << 20],
+                numbers: vec![1 << 10],
             }
         } else {
             Plan {
                 reps: 3,
+                payload_reps: 7,
                 primes_limit: 2_000_000,
                 py_primes_limit: 200_000,
                 tiny_n: 200_000,
                 chunks,
                 payloads: vec![1 << 10, 1 << 14, 1 << 18, 1 << 22, 1 << 26, 1 << 28],
+                numbers: vec![1_000_000, 32_000_000],
             }
         }
     }
-}
-
-/// A result of `size` bytes, made in the worker.
-fn payload(size: usize) -> ByteBuf {
-    ByteBuf::from(vec![7u8; size])
 }
 
 /// The serial fraction `s` whose Amdahl curve, 1 / (s + (1 - s) / n), comes
@@ -220,32 +221,7 @@ pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, V
         }
     }
 
-    progress("scaling: results by size");
-    let (mut handed, mut copied) = (Vec::new(), Vec::new());
-    for &size in &plan.payloads {
-        let (walls, noisy) = fair_runs(plan.reps, 0.0, &|| {
-            let pool = ProcessPool::new(1).unwrap();
-            pool.submit(payload, 1).unwrap().join().unwrap();
-            timed(|| assert_eq!(pool.submit(payload, size).unwrap().join().unwrap().len(), size))
-        });
-        // The floor: one plain copy (memcpy) of a result already made, into
-        // new memory, as the parent's copy of a handed-back result is.
-        let made = payload(size);
-        let (floor, floor_noisy) = fair_runs(plan.reps, 0.0, &|| {
-            timed(|| {
-                let copy: Vec<u8> = std::hint::black_box(&made).to_vec();
-                assert_eq!(std::hint::black_box(copy).len(), size);
-            })
-        });
-        let gbs = |secs: &[f64]| secs.iter().map(|s| size as f64 / s / 1e9).collect::<Vec<f64>>();
-        let kib = size / 1024;
-        fig(report, PAYLOAD, "parlab", &format!("ProcessPool task, {kib} KiB result"), "s", walls.clone());
-        mark_noisy(report, noisy);
-        fig(report, PAYLOAD, "floor", &format!("one memcpy into new memory, {kib} KiB"), "s", floor.clone());
-        mark_noisy(report, floor_noisy);
-        handed.push((size as f64, median(&gbs(&walls))));
-        copied.push((size as f64, median(&gbs(&floor))));
-    }
+    let (payload, payload_chart) = crate::payload::sweep(report, plan.payload_reps, &plan.payloads, &plan.numbers, py);
 
     let series = |lines: &[(&str, Vec<(f64, f64)>)]| -> Vec<Series> {
         lines.iter().map(|(name, pts)| Series { name: name.to_string(), points: pts.clone() }).collect()
@@ -280,19 +256,7 @@ pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, V
                 &series(&throughput),
             ),
         ),
-        (
-            "scaling-payload.svg".to_string(),
-            line_chart(
-                &Axes {
-                    title: "Handing back a result, by its size".into(),
-                    x_label: "bytes".into(),
-                    y_label: "GB per second".into(),
-                    log_x: true,
-                    log_y: true,
-                },
-                &series(&[("parlab ProcessPool task", handed.clone()), ("one memcpy into new memory", copied.clone())]),
-            ),
-        ),
+        payload_chart,
     ];
     let as_json = |lines: &[(&str, Vec<(f64, f64)>)]| -> Value {
         lines.iter().map(|(name, pts)| (name.to_string(), json!(pts))).collect::<serde_json::Map<_, _>>().into()
@@ -302,7 +266,7 @@ pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, V
         "workers": {"speedup": as_json(&speedups), "sequential_s": seq_s},
         "serial_fraction": fits.iter().map(|(n, f)| (n.clone(), json!(f))).collect::<serde_json::Map<_, _>>(),
         "chunks": {"tasks_per_s": as_json(&throughput), "tasks": n},
-        "payload": {"gb_per_s": as_json(&[("parlab ProcessPool task", handed), ("one memcpy into new memory", copied)])},
+        "payload": payload,
     });
     (value, charts)
 }
