@@ -131,6 +131,9 @@ pub(crate) fn fork_child(child: impl FnOnce() -> i32) -> Result<nix::unistd::Pid
         wait_until_single_threaded(EXITING_THREADS_GRACE)?;
     }
     let parent = nix::unistd::getpid();
+    // Looked up here, once, not in every child: a child that fills in a
+    // lazy static writes to a page it shares with the parent, a page copied.
+    crate::witness::watched();
     // Anything still buffered would otherwise be printed by parent and child.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();

@@ -72,6 +72,9 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
         let report = crate::sys::anonymous_file()?;
         let report_fd = report.as_raw_fd();
+        // Counted before the fork: a static written after it, while the
+        // child lives, is a page copied (each copy showed in start-up's cost).
+        let index = NEXT_INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let pid = fork_child(move || {
             // The child's copy of the parent's descriptor: written through,
             // never closed here (`_exit` closes it).
@@ -101,14 +104,11 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
                 }
             }
             let code = if report.failure.is_some() { 1 } else { 0 };
-            let written =
-                out.seek(SeekFrom::Start(0)).map_err(Error::from).and_then(|_| wire::write_frame(&mut *out, &report));
-            if written.is_err() {
+            if write_head(&out, &report).is_err() {
                 exit_now(3);
             }
             code
         })?;
-        let index = NEXT_INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Process { pid, index, report, status: None, span: None, outcome: None, _result: PhantomData })
     }
 }
@@ -269,10 +269,7 @@ impl<R: DeserializeOwned> Process<R> {
             },
         };
         let how = exit_how(status);
-        self.report.seek(SeekFrom::Start(0))?;
-        let mut head = Vec::new();
-        let report: Option<Report> =
-            if wire::read_raw_frame(&mut self.report, &mut head)? { Some(wire::decode(&head)?) } else { None };
+        let report = read_head(&self.report)?;
         self.outcome = Some(match report {
             Some(Report { value_len, failure, mut span }) => {
                 span.index = self.index;
@@ -296,10 +293,38 @@ impl<R: DeserializeOwned> Process<R> {
     }
 }
 
+/// Writes the report at the start of the child's file (on the stack when
+/// small, as it nearly always is: a heap allocation in a fresh child copies
+/// a page shared with the parent).
+fn write_head(out: &File, report: &Report) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut stack = [0u8; 1024];
+    let mut heap = Vec::new();
+    let frame: &[u8] = match postcard::to_slice(report, &mut stack[4..]) {
+        Ok(used) => {
+            let len = used.len();
+            stack[..4].copy_from_slice(&(len as u32).to_le_bytes());
+            &stack[..4 + len]
+        }
+        Err(_) => {
+            wire::push_frame(&mut heap, report)?;
+            &heap
+        }
+    };
+    out.write_all_at(frame, 0)?;
+    Ok(())
+}
+
 /// Writes the value's postcard at [`VALUE_AT`] in the child's file, in one
-/// pass; returns its length.
+/// pass (a small one from the stack); returns its length.
 fn write_value<R: Serialize>(out: &mut File, value: &R) -> Result<u64> {
     use std::io::Write;
+    use std::os::unix::fs::FileExt;
+    let mut stack = [0u8; 1024];
+    if let Ok(used) = postcard::to_slice(value, &mut stack) {
+        out.write_all_at(used, VALUE_AT)?;
+        return Ok(used.len() as u64);
+    }
     out.seek(SeekFrom::Start(VALUE_AT))?;
     let mut writer = std::io::BufWriter::with_capacity(64 * 1024, &mut *out);
     postcard::to_io(value, &mut writer).map_err(|e| Error::Codec(format!("the result could not be encoded ({e})")))?;
@@ -311,6 +336,15 @@ fn write_value<R: Serialize>(out: &mut File, value: &R) -> Result<u64> {
 /// Decodes the value the child left in its file: a large one from a
 /// mapping of the file's pages, a small one read into memory.
 fn read_value<R: DeserializeOwned>(file: &File, len: u64) -> Result<R> {
+    use std::os::unix::fs::FileExt;
+    if len <= 1024 {
+        let mut stack = [0u8; 1024];
+        let bytes = &mut stack[..len as usize];
+        file.read_exact_at(bytes, VALUE_AT).map_err(|e| {
+            Error::Codec(format!("the child's report announces {len} bytes of value that cannot be read ({e})"))
+        })?;
+        return wire::decode(bytes);
+    }
     let size = file.metadata()?.len();
     let len = usize::try_from(len).ok().filter(|&n| n == 0 || VALUE_AT + n as u64 <= size).ok_or_else(|| {
         Error::Codec(format!("the child's report announces {len} bytes of value, its file holds {size}"))
@@ -322,8 +356,34 @@ fn read_value<R: DeserializeOwned>(file: &File, len: u64) -> Result<R> {
         return wire::decode(&mapped);
     }
     let mut bytes = vec![0u8; len];
-    std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, VALUE_AT)?;
+    file.read_exact_at(&mut bytes, VALUE_AT)?;
     wire::decode(&bytes)
+}
+
+/// Reads the report at the start of the child's file; `None` if the child
+/// wrote none (it died first).
+fn read_head(file: &File) -> Result<Option<Report>> {
+    use std::os::unix::fs::FileExt;
+    let mut len = [0u8; 4];
+    match file.read_exact_at(&mut len, 0) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e.into()),
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    let mut stack = [0u8; 1024];
+    let mut heap = Vec::new();
+    let bytes = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap[..]
+    };
+    match file.read_exact_at(bytes, 4) {
+        Ok(()) => Ok(Some(wire::decode(bytes)?)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Processes started so far by this program: each one's index.

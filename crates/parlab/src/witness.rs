@@ -142,7 +142,7 @@ impl Drop for TellAtExit {
 /// tiny call pays one relaxed load when nobody does.
 static WATCHED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
-fn watched() -> bool {
+pub(crate) fn watched() -> bool {
     use std::sync::atomic::Ordering::Relaxed;
     match WATCHED.load(Relaxed) {
         0 => {
