@@ -11,6 +11,7 @@ mod fair;
 mod floor;
 mod measure;
 mod payload;
+mod peer;
 mod python;
 mod report;
 mod scaling;
@@ -28,17 +29,26 @@ pub struct Args {
     /// Leave out the Python half.
     #[arg(long)]
     pub no_python: bool,
-    /// Run only these cases (steps, pool, start, tiny, cpu, in_time, scaling); all when left out.
+    /// Run only these cases (steps, pool, start, tiny, cpu, in_time, scaling, peers); all when left out.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Folder for results.md (what to compare), targets.md (the project's targets),
     /// results.json (everything) and the scaling charts (SVG).
     #[arg(long, default_value = "target/parlab-bench")]
     pub out: PathBuf,
+    /// (internal) measure the Rust peer, procspawn, in this child and print JSON.
+    #[arg(long, hide = true)]
+    pub peer_child: Option<String>,
 }
 
 fn main() {
+    // procspawn runs this program again for each of its children: there,
+    // this call runs the child's function and never returns.
+    procspawn::init();
     let args = Args::parse();
+    if let Some(params) = &args.peer_child {
+        peer::child_main(params);
+    }
     if let Err(e) = parlab::ensure_single_threaded() {
         eprintln!("parlab-bench: {e}");
         std::process::exit(2);

@@ -16,7 +16,7 @@ use parlab::stats::median;
 use serde_bytes::ByteBuf;
 use serde_json::{Value, json};
 
-const PAYLOAD: &str = "Scaling: handing back a result, by its size";
+pub(crate) const PAYLOAD: &str = "Scaling: handing back a result, by its size";
 
 /// A result of `size` bytes, made in the worker (Python's: `b"\x07" * size`).
 fn payload(size: usize) -> ByteBuf {
@@ -52,15 +52,9 @@ fn memcpy_floor(reps: usize, bytes: usize) -> (Vec<f64>, bool) {
     })
 }
 
-/// Runs the sweep; returns what goes under `"payload"` in results.json and
-/// the chart.
-pub fn sweep(
-    report: &mut Report,
-    reps: usize,
-    sizes: &[usize],
-    numbers: &[usize],
-    py: bool,
-) -> (Value, (String, String)) {
+/// Runs the sweep; returns what goes under `"payload"` in results.json (the
+/// chart is drawn at the end of the run, see [`chart`]).
+pub fn sweep(report: &mut Report, reps: usize, sizes: &[usize], numbers: &[usize], py: bool) -> Value {
     progress("scaling: results by size");
     let python = run_python(report, py, "payload", json!({"sizes": sizes, "reps": reps}));
     let (mut handed, mut copied, mut pythons) = (Vec::new(), Vec::new(), Vec::new());
@@ -102,11 +96,41 @@ pub fn sweep(
         mark_noisy(report, floor_noisy);
     }
     judge(report, &medians);
-    let mut lines = vec![Series { name: "parlab ProcessPool task".into(), points: handed.clone() }];
-    if !pythons.is_empty() {
-        lines.push(Series { name: "Python ProcessPoolExecutor task".into(), points: pythons.clone() });
+    let value = json!({"gb_per_s": {
+        "parlab ProcessPool task": handed,
+        "Python ProcessPoolExecutor task": pythons,
+        "one memcpy into new memory": copied,
+    }});
+    value
+}
+
+/// The chart of results by size, in GB/s, drawn from the report's figures
+/// (after the peer's joined them): one line per side that handed bytes back.
+pub fn chart(report: &Report) -> Option<(String, String)> {
+    let lines: Vec<Series> = [
+        ("parlab", "parlab ProcessPool task"),
+        ("python", "Python ProcessPoolExecutor task"),
+        ("procspawn", "procspawn Pool task"),
+        ("floor", "one memcpy into new memory"),
+    ]
+    .iter()
+    .filter_map(|&(side, title)| {
+        let points: Vec<(f64, f64)> = report
+            .figures
+            .iter()
+            .filter(|f| f.case == PAYLOAD && f.side == side && f.unit == "s")
+            .filter_map(|f| {
+                // "..., 4096 KiB result": the size is the word before " KiB".
+                let kib: f64 = f.name.split_once(" KiB")?.0.rsplit(' ').next()?.parse().ok()?;
+                Some((kib * 1024.0, kib * 1024.0 / f.median() / 1e9))
+            })
+            .collect();
+        (!points.is_empty()).then(|| Series { name: title.into(), points })
+    })
+    .collect();
+    if lines.is_empty() {
+        return None;
     }
-    lines.push(Series { name: "one memcpy into new memory".into(), points: copied.clone() });
     let axes = Axes {
         title: "Handing back a result, by its size".into(),
         x_label: "bytes".into(),
@@ -114,13 +138,7 @@ pub fn sweep(
         log_x: true,
         log_y: true,
     };
-    let chart = ("scaling-payload.svg".to_string(), line_chart(&axes, &lines));
-    let value = json!({"gb_per_s": {
-        "parlab ProcessPool task": handed,
-        "Python ProcessPoolExecutor task": pythons,
-        "one memcpy into new memory": copied,
-    }});
-    (value, chart)
+    Some(("scaling-payload.svg".to_string(), line_chart(&axes, &lines)))
 }
 
 /// The project's targets for results: 1 KiB in 25 us, 4 MiB in 2 ms,

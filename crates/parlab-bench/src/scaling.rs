@@ -221,7 +221,7 @@ pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, V
         }
     }
 
-    let (payload, payload_chart) = crate::payload::sweep(report, plan.payload_reps, &plan.payloads, &plan.numbers, py);
+    let payload = crate::payload::sweep(report, plan.payload_reps, &plan.payloads, &plan.numbers, py);
 
     let series = |lines: &[(&str, Vec<(f64, f64)>)]| -> Vec<Series> {
         lines.iter().map(|(name, pts)| Series { name: name.to_string(), points: pts.clone() }).collect()
@@ -256,7 +256,6 @@ pub fn run(report: &mut Report, plan: &Plan, cpus: &Cpus, py: bool) -> (Value, V
                 &series(&throughput),
             ),
         ),
-        payload_chart,
     ];
     let as_json = |lines: &[(&str, Vec<(f64, f64)>)]| -> Value {
         lines.iter().map(|(name, pts)| (name.to_string(), json!(pts))).collect::<serde_json::Map<_, _>>().into()

@@ -23,8 +23,18 @@ fn a_quick_run_measures_every_case_and_writes_markdown_and_json() {
     let has_python = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
     if has_python {
         assert!(figures.iter().any(|f| f["side"] == "python"), "python3 is here, so its half must run");
-        assert!(json["notes"].as_array().unwrap().is_empty(), "a Python case failed: {}", json["notes"]);
+        let failed = json["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with("Python case"));
+        assert!(!failed, "a Python case failed: {}", json["notes"]);
+        let payload = std::fs::read_to_string(out.join("scaling-payload.svg")).unwrap();
+        assert!(payload.contains("Python ProcessPoolExecutor task"), "no Python line in the results chart");
     }
+    // The Rust peer, measured in the same run, joins three cases and the chart.
+    for case in ["Start and join", "Tiny tasks", "Scaling: handing back a result"] {
+        let peer = figures.iter().filter(|f| f["case"].as_str().unwrap().starts_with(case) && f["side"] == "procspawn");
+        assert!(peer.count() > 0, "no procspawn figure for {case}: {}", json["notes"]);
+    }
+    let payload = std::fs::read_to_string(out.join("scaling-payload.svg")).unwrap();
+    assert!(payload.contains("procspawn Pool task"), "no procspawn line in the results chart");
     // Every figure says how busy other programs kept the CPUs, and whether that makes it noisy.
     for f in figures {
         assert!(f["noisy"].is_boolean(), "{f}");

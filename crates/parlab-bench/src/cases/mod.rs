@@ -147,6 +147,25 @@ pub fn run_all(args: &Args, python_version: Option<String>) -> Report {
             (r.scaling, r.charts) = (Some(value), charts);
         });
     }
+    // Last: it compares with parlab's figures above, where they were run.
+    if wanted("peers") {
+        let (quick, workers) = (args.quick, cpus.usable);
+        let peer = crate::peer::Plan {
+            reps: if quick { 1 } else { 3 },
+            spawns: if quick { 2 } else { 20 },
+            tiny_n: if quick { 50 } else { 2_000 },
+            workers,
+            sizes: if quick { vec![1 << 20] } else { vec![4 << 20, 256 << 20] },
+        };
+        let cases = crate::peer::Cases { start: START, tiny: TINY, payload: crate::payload::PAYLOAD };
+        measured(&mut report, |r| crate::peer::measure(r, &peer, &cases));
+    }
+    // Drawn last, with every side that handed results back.
+    if report.scaling.is_some()
+        && let Some(chart) = crate::payload::chart(&report)
+    {
+        report.charts.push(chart);
+    }
     report
 }
 
