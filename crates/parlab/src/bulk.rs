@@ -218,26 +218,35 @@ pub(crate) fn file_channel() -> Result<(OwnedFd, OwnedFd)> {
     socketpair(AddressFamily::Unix, SockType::Datagram, None, SockFlag::SOCK_CLOEXEC).map_err(os("socketpair"))
 }
 
+/// What a file sent over a channel is for: told by the one byte sent with it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    /// A message: a worker's result, or a result's file handed back for reuse.
+    Message = 0,
+    /// A chunk's arguments, parent to worker; announced by the request after it.
+    Argument = 1,
+}
+
 /// Sends one open file over `channel`; the receiver gets its own descriptor.
-pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd) -> Result<()> {
-    send(channel, file, nix::sys::socket::MsgFlags::empty())
+pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd, kind: Kind) -> Result<()> {
+    send(channel, file, kind, nix::sys::socket::MsgFlags::empty())
 }
 
 /// Hands a file back to the worker that sent it, for its next message;
 /// never waits: if the worker's queue is full, the file is let go instead.
 pub(crate) fn hand_back(channel: BorrowedFd, file: BorrowedFd) {
-    let _ = send(channel, file, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
+    let _ = send(channel, file, Kind::Message, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
 }
 
-/// Files handed back and waiting on `channel`, taken without waiting.
-pub(crate) fn handed_back(channel: BorrowedFd) -> Vec<OwnedFd> {
-    std::iter::from_fn(|| receive_file(channel).ok()).collect()
+/// Files waiting on `channel`, taken without waiting, in the order sent.
+pub(crate) fn waiting(channel: BorrowedFd) -> Vec<(Kind, OwnedFd)> {
+    std::iter::from_fn(|| receive(channel).ok()).collect()
 }
 
-fn send(channel: BorrowedFd, file: BorrowedFd, flags: nix::sys::socket::MsgFlags) -> Result<()> {
+fn send(channel: BorrowedFd, file: BorrowedFd, kind: Kind, flags: nix::sys::socket::MsgFlags) -> Result<()> {
     use nix::sys::socket::{ControlMessage, UnixAddr, sendmsg};
     let fds = [file.as_raw_fd()];
-    let byte = [0u8];
+    let byte = [kind as u8];
     let iov = [std::io::IoSlice::new(&byte)];
     loop {
         match sendmsg::<UnixAddr>(channel.as_raw_fd(), &iov, &[ControlMessage::ScmRights(&fds)], flags, None) {
@@ -252,6 +261,11 @@ fn send(channel: BorrowedFd, file: BorrowedFd, flags: nix::sys::socket::MsgFlags
 /// (the sender sends it before the message that announces it): a missing
 /// file is an error, never a wait.
 pub(crate) fn receive_file(channel: BorrowedFd) -> Result<OwnedFd> {
+    receive(channel).map(|(_, file)| file)
+}
+
+/// Takes the next file waiting on `channel`, and what it is for.
+fn receive(channel: BorrowedFd) -> Result<(Kind, OwnedFd)> {
     use nix::sys::socket::{ControlMessageOwned, MsgFlags, UnixAddr, recvmsg};
     let mut byte = [0u8];
     let mut iov = [std::io::IoSliceMut::new(&mut byte)];
@@ -277,7 +291,24 @@ pub(crate) fn receive_file(channel: BorrowedFd) -> Result<OwnedFd> {
             }
         }
     }
-    received.ok_or_else(|| Error::Codec("a message's file did not come with it".into()))
+    let kind = if byte[0] == Kind::Argument as u8 { Kind::Argument } else { Kind::Message };
+    received.map(|file| (kind, file)).ok_or_else(|| Error::Codec("a message's file did not come with it".into()))
+}
+
+/// Seals a file of arguments against writing too: it may go to several
+/// workers (a chunk handed on from a stalled one), and none may change it.
+#[cfg(target_os = "linux")]
+pub(crate) fn seal_against_writing(file: &OwnedFd) -> Result<()> {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    fcntl(file, FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_GROW))
+        .map_err(os("fcntl(F_ADD_SEALS)"))?;
+    Ok(())
+}
+
+/// Elsewhere no file is made.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn seal_against_writing(_file: &OwnedFd) -> Result<()> {
+    Err(Error::Codec("shared memory for messages is Linux only".into()))
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -291,7 +322,7 @@ mod tests {
         let len = crate::wire::encoded_len(&value).unwrap();
         let file = encode_to_file(&value, len, None).unwrap();
         let (a, b) = file_channel().unwrap();
-        send_file(a.as_fd(), file.as_fd()).unwrap();
+        send_file(a.as_fd(), file.as_fd(), Kind::Message).unwrap();
         drop(file);
         let received = receive_file(b.as_fd()).unwrap();
         let got = map_sealed(received.as_fd(), len).unwrap();
@@ -300,11 +331,13 @@ mod tests {
         // Handed back, written over with a shorter message, and read again.
         hand_back(b.as_fd(), received.as_fd());
         drop(received);
-        let mut spare = handed_back(a.as_fd());
+        let mut spare = waiting(a.as_fd());
         assert_eq!(spare.len(), 1);
         let shorter: Vec<u64> = (0..1000).collect();
         let short_len = crate::wire::encoded_len(&shorter).unwrap();
-        let file = encode_to_file(&shorter, short_len, spare.pop()).unwrap();
+        let (kind, spare) = spare.pop().unwrap();
+        assert_eq!(kind, Kind::Message);
+        let file = encode_to_file(&shorter, short_len, Some(spare)).unwrap();
         let got = map_sealed(file.as_fd(), short_len).unwrap();
         assert_eq!(postcard::from_bytes::<Vec<u64>>(&got).unwrap(), shorter);
     }

@@ -311,6 +311,37 @@ fn results_of_any_size_come_back_whole_in_their_tasks() -> Result<(), Failed> {
     }
 }
 
+/// Whether `v` is what [`sized`] made for its length.
+fn is_sized(v: Vec<u8>) -> (usize, bool) {
+    let ok = v.iter().all(|&b| b == (v.len() % 251) as u8);
+    (v.len(), ok)
+}
+
+/// Arguments of every size, in the request (below 64 KiB) or as files the
+/// worker maps: each reaches its own task whole, in a map over two workers
+/// and one at a time. In a child, so a hang is a failure.
+fn arguments_of_any_size_reach_their_tasks_whole() -> Result<(), Failed> {
+    let child = Process::start(|| {
+        let pool = ProcessPool::new(2).expect("a pool");
+        let lens = [0, 1, 65_535, 65_536, 1 << 20, 9 << 20, 3, 200_003, 70_001, 2];
+        let got = pool.map(is_sized, lens.map(sized)).expect("map");
+        assert_eq!(got, lens.map(|len| (len, true)), "arguments reached their tasks changed");
+        for round in 0..20 {
+            let len = (1 << 20) + 7 * round;
+            let got = pool.submit(is_sized, sized(len)).expect("submit").join().expect("join");
+            assert_eq!(got, (len, true), "round {round}");
+            // Both ways at once: a large argument, a large result.
+            let back = pool.submit(|v: Vec<u8>| v, sized(len)).expect("submit").join().expect("join");
+            assert!(back == sized(len), "round {round}: an argument sent back came back as {} bytes", back.len());
+        }
+    })?;
+    match child.join_timeout(Duration::from_secs(120)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("arguments of every size did not reach their tasks in two minutes".into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A reply of `x % 1500` bytes: small ones go through the shared rings, the
 /// larger down the pipes, and their sizes make frames wrap round the rings' end.
 fn bytes_of(x: u64) -> Vec<u8> {
@@ -385,6 +416,7 @@ fn main() {
         Trial::test("spans_stay_bounded", spans_stay_bounded),
         Trial::test("waiting_keeps_the_value_for_the_one_join", waiting_keeps_the_value_for_the_one_join),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
+        Trial::test("arguments_of_any_size_reach_their_tasks_whole", arguments_of_any_size_reach_their_tasks_whole),
         Trial::test(
             "results_of_any_size_come_back_whole_in_their_tasks",
             results_of_any_size_come_back_whole_in_their_tasks,

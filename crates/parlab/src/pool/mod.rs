@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::executor::Shutdown;
 use crate::executor::{Completed, Executor, Payload, Task, TaskKind};
 use crate::trace::Span;
-use crate::wire;
+use crate::{bulk, wire};
 pub use builder::PoolBuilder;
 use handles::{AsCompleted, PoolTask};
 use scheduler::{Chunk, Inner, Outcome};
@@ -265,18 +265,30 @@ impl ProcessPool {
             chunk.clear();
             chunk.extend(inputs.by_ref().take(chunk_size.max(1)));
             let count = chunk.len();
-            args.clear();
-            args = wire::encode_into(&chunk, args).map_err(|e| {
+            let len = wire::encoded_len(&chunk).map_err(|e| {
                 Error::Codec(format!("the task's argument could not be encoded in the caller ({})", codec_cause(e)))
             })?;
+            args.clear();
+            // Large arguments go as a file the workers map (see `crate::bulk`).
+            let file = if len >= bulk::SHARED_FROM && bulk::available() {
+                let file = bulk::encode_to_file(&chunk, len, None)?;
+                bulk::seal_against_writing(&file)?;
+                Some(std::rc::Rc::new(file))
+            } else {
+                args = wire::encode_into(&chunk, args).map_err(|e| {
+                    Error::Codec(format!("the task's argument could not be encoded in the caller ({})", codec_cause(e)))
+                })?;
+                None
+            };
+            let args_in_file = file.as_ref().map(|_| len as u64);
             let frame_for = |first_id| {
-                let request =
-                    Request { first_id, first_index: index, trampoline: tramp as usize, func: f as usize, args: &args };
+                let (trampoline, func) = (tramp as usize, f as usize);
+                let request = Request { first_id, first_index: index, trampoline, func, args: &args, args_in_file };
                 let mut frame = Vec::with_capacity(args.len() + 48);
                 frame.extend_from_slice(&[0; Chunk::HEADER]);
                 wire::encode_into(&request, frame)
             };
-            ids.push(inner.queue(count, index, frame_for)?);
+            ids.push(inner.queue(count, index, frame_for, file)?);
             index += count;
         }
         Ok(ids)

@@ -41,24 +41,64 @@ pub(super) struct Runner {
     pub worker: usize,
     pub pid: i32,
     pub tid: i32,
-    /// Where large results go as files, and their files come back.
+    /// Where large results go as files, and where files come from the
+    /// parent: large arguments, and results' files handed back.
     pub files: OwnedFd,
-    /// A file the parent handed back, to write the next large result over.
-    pub spare: std::cell::Cell<Option<OwnedFd>>,
+    /// What came over `files` and waits to be used.
+    pub inbox: std::cell::RefCell<Inbox>,
+}
+
+/// Files from the parent, taken off the channel in the order sent.
+#[derive(Default)]
+pub(super) struct Inbox {
+    /// A result's file handed back, to write the next large result over.
+    spare: Option<OwnedFd>,
+    /// Arguments' files for requests not yet read.
+    arguments: std::collections::VecDeque<OwnedFd>,
 }
 
 impl Runner {
-    /// The file to write a large result over: the largest handed back (up
-    /// to [`bulk::REUSE_UP_TO`]); the others close.
-    fn spare_file(&self) -> Option<OwnedFd> {
+    /// Takes whatever waits on the channel: arguments in order; of the
+    /// files handed back, the largest up to [`bulk::REUSE_UP_TO`] (the
+    /// others close).
+    fn take_waiting(&self) {
         let size = |f: &OwnedFd| nix::sys::stat::fstat(f).map_or(u64::MAX, |st| st.st_size as u64);
-        let mut best = self.spare.take();
-        for file in bulk::handed_back(self.files.as_fd()) {
-            if size(&file) <= bulk::REUSE_UP_TO && best.as_ref().is_none_or(|b| size(b) < size(&file)) {
-                best = Some(file);
+        let mut inbox = self.inbox.borrow_mut();
+        for (kind, file) in bulk::waiting(self.files.as_fd()) {
+            match kind {
+                bulk::Kind::Argument => inbox.arguments.push_back(file),
+                bulk::Kind::Message => {
+                    if size(&file) <= bulk::REUSE_UP_TO && inbox.spare.as_ref().is_none_or(|b| size(b) < size(&file)) {
+                        inbox.spare = Some(file);
+                    }
+                }
             }
         }
-        best
+    }
+
+    /// The file to write a large result over, if one was handed back.
+    fn spare_file(&self) -> Option<OwnedFd> {
+        self.take_waiting();
+        self.inbox.borrow_mut().spare.take()
+    }
+
+    /// The file of the request just read, sent before it.
+    fn argument_file(&self) -> crate::error::Result<OwnedFd> {
+        if self.inbox.borrow().arguments.is_empty() {
+            self.take_waiting();
+        }
+        self.inbox.borrow_mut().arguments.pop_front().ok_or_else(|| {
+            crate::error::Error::Codec("a request announced its arguments in a file that never came".into())
+        })
+    }
+}
+
+impl Span {
+    /// A span of no length, now, for a chunk that failed before it ran.
+    fn instant(index: usize, runner: &Runner) -> Span {
+        let now = now_ns();
+        let (pid, tid, worker) = (runner.pid, runner.tid, runner.worker);
+        Span { index, pid, tid, worker, tasks: 0, start_ns: now, end_ns: now, sleep: None }
     }
 }
 
@@ -131,9 +171,13 @@ pub(super) struct Request<'a> {
     pub first_index: usize,
     pub trampoline: usize,
     pub func: usize,
-    /// postcard of the chunk's `Vec<A>`, sent as one block of bytes.
+    /// postcard of the chunk's `Vec<A>`, sent as one block of bytes; empty
+    /// when the arguments come as a file.
     #[serde(with = "serde_bytes", borrow)]
     pub args: &'a [u8],
+    /// The length of the arguments when they come as a file, sent over the
+    /// worker's file channel just before this request.
+    pub args_in_file: Option<u64>,
 }
 
 /// What a worker says of a chunk. The results are borrowed both ways: the
@@ -181,8 +225,7 @@ pub(super) fn worker_main(
         return 6;
     }
     let mut payload = Vec::new();
-    let runner =
-        Runner { worker: index, pid: current_pid(), tid: current_tid(), files, spare: std::cell::Cell::new(None) };
+    let runner = Runner { worker: index, pid: current_pid(), tid: current_tid(), files, inbox: Default::default() };
     loop {
         match wire::read_raw_frame(&mut reader, &mut payload) {
             Ok(true) => {}
@@ -194,22 +237,39 @@ pub(super) fn worker_main(
         }
         let slot = u32::from_le_bytes(payload[..4].try_into().expect("4 bytes"));
         let Ok(request) = wire::decode_borrowed::<Request>(&payload[4..]) else { return 4 };
+        // Taken whether or not this worker runs the chunk: files come in order.
+        let arguments = request.args_in_file.map(|len| {
+            let len =
+                usize::try_from(len).map_err(|_| crate::error::Error::Codec(format!("arguments of {len} bytes")))?;
+            bulk::map_sealed(runner.argument_file()?.as_fd(), len)
+        });
         let sent: Vec<u8>;
         let reply = if claims.claim(slot) {
             // SAFETY: the parent took this address from a `Trampoline` before
             // forking this worker (see `run_chunk`).
             let tramp: Trampoline = unsafe { std::mem::transmute::<usize, Trampoline>(request.trampoline) };
-            let (results, span) = tramp(request.func, request.args, request.first_index, &runner);
+            let (results, span) = match &arguments {
+                None => tramp(request.func, request.args, request.first_index, &runner),
+                Some(Ok(mapped)) => tramp(request.func, mapped, request.first_index, &runner),
+                Some(Err(e)) => {
+                    let failure =
+                        TaskFailure::Codec(format!("the task's argument could not be read in the worker ({e})"));
+                    (Err(failure), Span::instant(request.first_index, &runner))
+                }
+            };
             let (results, failure, in_file) = match results {
                 Ok(Encoded::Inline(bytes)) => (bytes, None, None),
                 // The file goes first: the parent takes it when it reads the reply.
-                Ok(Encoded::File { file, len }) => match bulk::send_file(runner.files.as_fd(), file.as_fd()) {
-                    Ok(()) => (Vec::new(), None, Some(len as u64)),
-                    Err(e) => {
-                        let failure = TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
-                        (Vec::new(), Some(failure), None)
+                Ok(Encoded::File { file, len }) => {
+                    match bulk::send_file(runner.files.as_fd(), file.as_fd(), bulk::Kind::Message) {
+                        Ok(()) => (Vec::new(), None, Some(len as u64)),
+                        Err(e) => {
+                            let failure =
+                                TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
+                            (Vec::new(), Some(failure), None)
+                        }
                     }
-                },
+                }
                 Err(f) => (Vec::new(), Some(f), None),
             };
             sent = results;

@@ -1,15 +1,13 @@
 //! Sending work: queued chunks to the workers with the least in flight, and
 //! the chunks queued behind a stalled one to idle workers as well.
 
-use super::{Chunk, Inner, MAX_CHUNKS_IN_FLIGHT, Outcome, Sent, Worker};
+use super::{Chunk, Inner, MAX_BYTES_IN_FLIGHT, MAX_CHUNKS_IN_FLIGHT, Outcome, Sent, Worker};
+use crate::bulk;
 use crate::clock::now_ns;
 use crate::error::TaskFailure;
 use crate::wire;
 use std::io::Write;
-
-/// The request bytes a worker may hold unanswered: small enough that a
-/// write never blocks.
-const MAX_BYTES_IN_FLIGHT: usize = 16 * 1024;
+use std::os::fd::AsFd;
 
 /// Work a worker should have queued to hide one round trip through the
 /// parent (a pipe round trip across CPUs is about 40 µs): tiny chunks need
@@ -41,7 +39,7 @@ impl Inner {
         let refill: Vec<bool> = self.workers.iter().map(|w| w.in_flight.len() <= depth / 2).collect();
         let mut outgoing: Vec<Vec<u8>> = vec![Vec::new(); self.workers.len()];
         while let Some(chunk) = self.queue.front() {
-            let size = chunk.frame.len();
+            let size = chunk.weight();
             let target = self
                 .workers
                 .iter()
@@ -56,7 +54,7 @@ impl Inner {
                 .map(|(i, _)| i);
             let Some(i) = target else { break };
             let Some(slot) = self.claims.take() else { break };
-            let Chunk { first_id, tasks, mut frame } = self.queue.pop_front().expect("front exists");
+            let Chunk { first_id, tasks, mut frame, file } = self.queue.pop_front().expect("front exists");
             // The length counts the claim slot and the request.
             let Ok(len) = u32::try_from(frame.len() - 4) else {
                 self.claims.give_back(slot);
@@ -66,17 +64,27 @@ impl Inner {
             };
             frame[..4].copy_from_slice(&len.to_le_bytes());
             frame[4..Chunk::HEADER].copy_from_slice(&slot.to_le_bytes());
+            // The arguments' file goes first: the frame follows in this call's write.
+            if let Some(file) = &file
+                && let Err(e) = bulk::send_file(self.workers[i].files.as_fd(), file.as_fd(), bulk::Kind::Argument)
+            {
+                self.claims.give_back(slot);
+                let failure = TaskFailure::Codec(format!("the task's argument could not be handed over ({e})"));
+                self.finish(first_id, now, Outcome::Done(Err(failure)));
+                continue;
+            }
             let w = &mut self.workers[i];
             if w.in_flight.is_empty() {
                 w.head_since_ns = now;
             }
-            w.in_flight.push_back((first_id, frame.len()));
-            w.bytes_in_flight += frame.len();
+            w.in_flight.push_back((first_id, size));
+            w.bytes_in_flight += size;
             w.tasks_sent += tasks;
             outgoing[i].extend_from_slice(&frame);
             // A chunk queued behind another may be handed on later: keep its frame.
             let keep = (w.in_flight.len() > 1).then_some(frame);
-            self.sent.insert(first_id, Sent { slot, holders: 1, frame: keep });
+            let file = keep.as_ref().and(file);
+            self.sent.insert(first_id, Sent { slot, holders: 1, frame: keep, file });
         }
         for (w, bytes) in self.workers.iter_mut().zip(outgoing) {
             if let (false, Some(tx)) = (bytes.is_empty(), w.to_worker.as_mut()) {
@@ -113,13 +121,23 @@ impl Inner {
                     self.sent.get_mut(&id).expect("just seen").frame = Some(frame);
                     return;
                 };
+                let file = self.sent.get(&id).and_then(|c| c.file.clone());
                 let w = &mut self.workers[t];
+                // Its arguments' file first, as when it was first sent; a
+                // chunk whose file cannot go stays with the stalled worker.
+                if let Some(file) = &file
+                    && bulk::send_file(w.files.as_fd(), file.as_fd(), bulk::Kind::Argument).is_err()
+                {
+                    self.sent.get_mut(&id).expect("just seen").frame = Some(frame);
+                    continue;
+                }
                 if let Some(tx) = w.to_worker.as_mut() {
                     let _ = tx.write_all(&frame);
                 }
+                let size = frame.len() + file.as_ref().map_or(0, |_| MAX_BYTES_IN_FLIGHT);
                 w.head_since_ns = now;
-                w.in_flight.push_back((id, frame.len()));
-                w.bytes_in_flight += frame.len();
+                w.in_flight.push_back((id, size));
+                w.bytes_in_flight += size;
                 self.sent.get_mut(&id).expect("just seen").holders += 1;
             }
         }

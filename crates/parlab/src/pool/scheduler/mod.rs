@@ -27,9 +27,15 @@ use crate::trace::Span;
 use lifecycle::{start_worker, stop_worker};
 use nix::unistd::Pid;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
 
 /// Chunks a worker may hold unanswered: enough to hide a pipe round trip.
 pub(in crate::pool) const MAX_CHUNKS_IN_FLIGHT: usize = 64;
+
+/// The request bytes a worker may hold unanswered: small enough that a
+/// write never blocks.
+const MAX_BYTES_IN_FLIGHT: usize = 16 * 1024;
 
 /// Task ids are consecutive numbers: a multiply spreads them over a hash
 /// table at a fraction of SipHash's cost (the default hasher showed as an
@@ -84,6 +90,18 @@ pub(super) struct Chunk {
     /// (its length and claim slot, filled in when it is sent), then the
     /// request's postcard. Built once, so sending it copies it once.
     frame: Vec<u8>,
+    /// The arguments, when large: a sealed file each worker that takes the
+    /// chunk is sent just before its frame (see [`crate::bulk`]).
+    file: Option<Rc<OwnedFd>>,
+}
+
+impl Chunk {
+    /// What the chunk weighs against a worker's bytes in flight: a file of
+    /// arguments counts as a full load, so that a worker holds one at a time
+    /// (each is a datagram on its channel, whose queue is short).
+    fn weight(&self) -> usize {
+        self.frame.len() + self.file.as_ref().map_or(0, |_| MAX_BYTES_IN_FLIGHT)
+    }
 }
 
 impl Chunk {
@@ -97,6 +115,7 @@ struct Sent {
     slot: u32,
     holders: usize,
     frame: Option<Vec<u8>>,
+    file: Option<Rc<OwnedFd>>,
 }
 
 /// What became of a chunk.
@@ -240,10 +259,11 @@ impl Inner {
         tasks: usize,
         index: usize,
         frame_for: impl FnOnce(u64) -> Result<Vec<u8>>,
+        file: Option<Rc<OwnedFd>>,
     ) -> Result<u64> {
         let first_id = self.next_id;
         let frame = frame_for(first_id)?;
-        self.queue.push_back(Chunk { first_id, tasks, frame });
+        self.queue.push_back(Chunk { first_id, tasks, frame, file });
         self.next_id += tasks as u64;
         self.next_index = self.next_index.max(index + tasks);
         Ok(first_id)
