@@ -16,11 +16,16 @@ use parlab::stats::median;
 use serde_bytes::ByteBuf;
 use serde_json::{Value, json};
 
-pub(crate) const PAYLOAD: &str = "Scaling: handing back a result, by its size";
+pub(crate) const PAYLOAD: &str = "Scaling: handing over a result or an argument, by its size";
 
 /// A result of `size` bytes, made in the worker (Python's: `b"\x07" * size`).
 fn payload(size: usize) -> ByteBuf {
     ByteBuf::from(vec![7u8; size])
+}
+
+/// How long an argument of `size` bytes was, told back by the worker.
+fn received(arg: ByteBuf) -> usize {
+    arg.len()
 }
 
 /// A result of `n` numbers, made in the worker.
@@ -39,6 +44,17 @@ fn handed_back<R: serde::Serialize + serde::de::DeserializeOwned>(
     let pool = ProcessPool::new(1).expect("a pool of one");
     assert_eq!(check(&pool.submit(make, size).unwrap().join().unwrap()), size);
     fair_runs(reps, 0.0, &|| timed(|| assert_eq!(check(&pool.submit(make, size).unwrap().join().unwrap()), size)))
+}
+
+/// Seconds to hand a worker an argument of `size` bytes (already made) and
+/// hear back its length, on a warm pool of one.
+fn sent_over(reps: usize, size: usize) -> (Vec<f64>, bool) {
+    let pool = ProcessPool::new(1).expect("a pool of one");
+    assert_eq!(pool.submit(received, payload(size)).unwrap().join().unwrap(), size);
+    fair_runs(reps, 0.0, &|| {
+        let arg = payload(size);
+        timed(|| assert_eq!(pool.submit(received, arg).unwrap().join().unwrap(), size))
+    })
 }
 
 /// One memcpy of `bytes` bytes already made, into new memory.
@@ -80,6 +96,11 @@ pub fn sweep(report: &mut Report, reps: usize, sizes: &[usize], numbers: &[usize
             );
             pythons.push((size as f64, size as f64 / median(py_walls) / 1e9));
         }
+        // The other way: an argument of the same size, made in the caller
+        // (made before the clock starts; its length comes back).
+        let (args, args_noisy) = sent_over(reps, size);
+        fig(report, PAYLOAD, "parlab", &format!("ProcessPool task, {kib} KiB argument"), "s", args);
+        mark_noisy(report, args_noisy);
         fig(report, PAYLOAD, "floor", &format!("one memcpy into new memory, {kib} KiB"), "s", floor.clone());
         mark_noisy(report, floor_noisy);
         handed.push((size as f64, size as f64 / median(&walls) / 1e9));
@@ -92,7 +113,14 @@ pub fn sweep(report: &mut Report, reps: usize, sizes: &[usize], numbers: &[usize
         let millions = n as f64 / 1e6;
         fig(report, PAYLOAD, "parlab", &format!("ProcessPool task, Vec<f64> of {millions} million"), "s", walls);
         mark_noisy(report, noisy);
-        fig(report, PAYLOAD, "floor", &format!("one memcpy into new memory, {} MiB", (n * 8) >> 20), "s", floor);
+        fig(
+            report,
+            PAYLOAD,
+            "floor",
+            &format!("one memcpy into new memory, {:.1} MiB", (n * 8) as f64 / 1048576.0),
+            "s",
+            floor,
+        );
         mark_noisy(report, floor_noisy);
     }
     judge(report, &medians);
@@ -108,17 +136,17 @@ pub fn sweep(report: &mut Report, reps: usize, sizes: &[usize], numbers: &[usize
 /// (after the peer's joined them): one line per side that handed bytes back.
 pub fn chart(report: &Report) -> Option<(String, String)> {
     let lines: Vec<Series> = [
-        ("parlab", "parlab ProcessPool task"),
-        ("python", "Python ProcessPoolExecutor task"),
-        ("procspawn", "procspawn Pool task"),
-        ("floor", "one memcpy into new memory"),
+        ("parlab", " KiB result", "parlab ProcessPool task"),
+        ("python", " KiB bytes", "Python ProcessPoolExecutor task"),
+        ("procspawn", " KiB result", "procspawn Pool task"),
+        ("floor", " KiB", "one memcpy into new memory"),
     ]
     .iter()
-    .filter_map(|&(side, title)| {
+    .filter_map(|&(side, tail, title)| {
         let points: Vec<(f64, f64)> = report
             .figures
             .iter()
-            .filter(|f| f.case == PAYLOAD && f.side == side && f.unit == "s")
+            .filter(|f| f.case == PAYLOAD && f.side == side && f.unit == "s" && f.name.ends_with(tail))
             .filter_map(|f| {
                 // "..., 4096 KiB result": the size is the word before " KiB".
                 let kib: f64 = f.name.split_once(" KiB")?.0.rsplit(' ').next()?.parse().ok()?;

@@ -29,7 +29,7 @@ fn a_quick_run_measures_every_case_and_writes_markdown_and_json() {
         assert!(payload.contains("Python ProcessPoolExecutor task"), "no Python line in the results chart");
     }
     // The Rust peer, measured in the same run, joins three cases and the chart.
-    for case in ["Start and join", "Tiny tasks", "Scaling: handing back a result"] {
+    for case in ["Start and join", "Tiny tasks", "Scaling: handing over a result"] {
         let peer = figures.iter().filter(|f| f["case"].as_str().unwrap().starts_with(case) && f["side"] == "procspawn");
         assert!(peer.count() > 0, "no procspawn figure for {case}: {}", json["notes"]);
     }

@@ -275,7 +275,10 @@ fn tutorial_steps(report: &mut Report, plan: &Plan, py: bool) {
                 true,
             );
             let above = over_ms - floor_ms;
-            report.check(format!("{name}: parlab ms above the OS floor"), above, "at most 1 ms", above <= 1.0);
+            // A pool's start-up is the project's own target (issue 25): half a millisecond.
+            let most = if i >= 3 { 0.5 } else { 1.0 };
+            let target = format!("at most {most} ms");
+            report.check(format!("{name}: parlab ms above the OS floor"), above, target, shown(above) <= most);
         }
         if let Some(p) = report.get(STEPS, "python", name) {
             let py_over = (p.median() - ideals[i]) * 1e3;
@@ -320,7 +323,7 @@ fn start_and_join(report: &mut Report, plan: &Plan, py: bool) {
     let ratio = median(&parlab_s) / median(&raw_s);
     fig(report, START, "parlab", "Process::start + join", "s", parlab_s.clone());
     fig(report, START, "floor", "fork + _exit + waitpid", "s", raw_s);
-    report.check("parlab start+join / raw fork", ratio, "at most 1.5x", ratio <= 1.5);
+    report.check("parlab start+join / raw fork", ratio, "at most 1.2x", shown(ratio) <= 1.2);
     let params = json!({"iterations": k, "reps": plan.py_reps});
     if let Some(a) = run_python(report, py, "start_join", params) {
         let names = [
