@@ -123,6 +123,25 @@ pub(crate) fn encode_to_file<T: Serialize + ?Sized>(value: &T, len: usize, reuse
     write_encoded(value, len, new_file()?)
 }
 
+/// A new in-memory file holding `bytes`, sealed against any change: a
+/// chunk's arguments, which may go to several workers.
+#[cfg(target_os = "linux")]
+pub(crate) fn file_of(bytes: &[u8]) -> Result<OwnedFd> {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    use std::io::Write;
+    let mut file = new_file()?;
+    file.write_all(bytes)?;
+    fcntl(&file, FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_GROW))
+        .map_err(os("fcntl(F_ADD_SEALS)"))?;
+    Ok(file.into())
+}
+
+/// Elsewhere no file is made: callers check [`available`].
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn file_of(_bytes: &[u8]) -> Result<OwnedFd> {
+    Err(Error::Codec("shared memory for messages is Linux only".into()))
+}
+
 /// A new in-memory file, sealed against shrinking from the start.
 #[cfg(target_os = "linux")]
 fn new_file() -> Result<std::fs::File> {
@@ -293,22 +312,6 @@ fn receive(channel: BorrowedFd) -> Result<(Kind, OwnedFd)> {
     }
     let kind = if byte[0] == Kind::Argument as u8 { Kind::Argument } else { Kind::Message };
     received.map(|file| (kind, file)).ok_or_else(|| Error::Codec("a message's file did not come with it".into()))
-}
-
-/// Seals a file of arguments against writing too: it may go to several
-/// workers (a chunk handed on from a stalled one), and none may change it.
-#[cfg(target_os = "linux")]
-pub(crate) fn seal_against_writing(file: &OwnedFd) -> Result<()> {
-    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
-    fcntl(file, FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_GROW))
-        .map_err(os("fcntl(F_ADD_SEALS)"))?;
-    Ok(())
-}
-
-/// Elsewhere no file is made.
-#[cfg(not(target_os = "linux"))]
-pub(crate) fn seal_against_writing(_file: &OwnedFd) -> Result<()> {
-    Err(Error::Codec("shared memory for messages is Linux only".into()))
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -265,19 +265,18 @@ impl ProcessPool {
             chunk.clear();
             chunk.extend(inputs.by_ref().take(chunk_size.max(1)));
             let count = chunk.len();
-            let len = wire::encoded_len(&chunk).map_err(|e| {
+            args.clear();
+            args = wire::encode_into(&chunk, args).map_err(|e| {
                 Error::Codec(format!("the task's argument could not be encoded in the caller ({})", codec_cause(e)))
             })?;
-            args.clear();
-            // Large arguments go as a file the workers map (see `crate::bulk`).
+            // Large arguments go as a file the workers map (see `crate::bulk`):
+            // one copy of the encoding, where the pipe made several.
+            let len = args.len();
             let file = if len >= bulk::SHARED_FROM && bulk::available() {
-                let file = bulk::encode_to_file(&chunk, len, None)?;
-                bulk::seal_against_writing(&file)?;
+                let file = bulk::file_of(&args)?;
+                args.clear();
                 Some(std::rc::Rc::new(file))
             } else {
-                args = wire::encode_into(&chunk, args).map_err(|e| {
-                    Error::Codec(format!("the task's argument could not be encoded in the caller ({})", codec_cause(e)))
-                })?;
                 None
             };
             let args_in_file = file.as_ref().map(|_| len as u64);
