@@ -12,9 +12,12 @@
 //! would kill the reader (`SIGBUS`) on its next read.
 //!
 //! Making and freeing the pages of a new file was half the cost of a 4 MiB
-//! message here, so a pool's parent hands each file back to its worker once
-//! it has decoded it, and the worker writes its next large message over the
-//! same pages ([`encode_to_file`] takes a file to reuse).
+//! message here, so a pool's parent hands each result's file back to its
+//! worker once it has decoded it, and the worker writes its next large
+//! result over the same pages ([`encode_to_file`] takes a file to reuse).
+//! Large arguments go the other way: the caller's encoding is copied once
+//! into a file ([`file_of`]) that each worker taking the chunk maps, and
+//! the caller writes its next large argument over it once they all answered.
 //! Linux only; elsewhere every message takes the pipe ([`available`] says).
 
 use crate::error::{Error, Result, os};
@@ -123,22 +126,24 @@ pub(crate) fn encode_to_file<T: Serialize + ?Sized>(value: &T, len: usize, reuse
     write_encoded(value, len, new_file()?)
 }
 
-/// A new in-memory file holding `bytes`, sealed against any change: a
-/// chunk's arguments, which may go to several workers.
+/// An in-memory file holding `bytes` from its start: `reuse` (an earlier
+/// one, written over) or a new one sealed against shrinking. A chunk's
+/// arguments: its workers only map it, and it is reused only once every
+/// worker that held it has answered.
 #[cfg(target_os = "linux")]
-pub(crate) fn file_of(bytes: &[u8]) -> Result<OwnedFd> {
-    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
-    use std::io::Write;
-    let mut file = new_file()?;
-    file.write_all(bytes)?;
-    fcntl(&file, FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_GROW))
-        .map_err(os("fcntl(F_ADD_SEALS)"))?;
+pub(crate) fn file_of(bytes: &[u8], reuse: Option<OwnedFd>) -> Result<OwnedFd> {
+    use std::os::unix::fs::FileExt;
+    let file = match reuse {
+        Some(file) => std::fs::File::from(file),
+        None => new_file()?,
+    };
+    file.write_all_at(bytes, 0)?;
     Ok(file.into())
 }
 
 /// Elsewhere no file is made: callers check [`available`].
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn file_of(_bytes: &[u8]) -> Result<OwnedFd> {
+pub(crate) fn file_of(_bytes: &[u8], _reuse: Option<OwnedFd>) -> Result<OwnedFd> {
     Err(Error::Codec("shared memory for messages is Linux only".into()))
 }
 

@@ -334,6 +334,11 @@ fn arguments_of_any_size_reach_their_tasks_whole() -> Result<(), Failed> {
             let back = pool.submit(|v: Vec<u8>| v, sized(len)).expect("submit").join().expect("join");
             assert!(back == sized(len), "round {round}: an argument sent back came back as {} bytes", back.len());
         }
+        // The caller writes a large argument over the file of a larger one.
+        for len in [5 << 20, 100_003, 70_001, 3 << 20] {
+            let got = pool.submit(is_sized, sized(len)).expect("submit").join().expect("join");
+            assert_eq!(got, (len, true), "an argument of {len} bytes after a larger one");
+        }
     })?;
     match child.join_timeout(Duration::from_secs(120)) {
         Ok(()) => Ok(()),

@@ -273,7 +273,7 @@ impl ProcessPool {
             // one copy of the encoding, where the pipe made several.
             let len = args.len();
             let file = if len >= bulk::SHARED_FROM && bulk::available() {
-                let file = bulk::file_of(&args)?;
+                let file = bulk::file_of(&args, inner.take_spare_file())?;
                 args.clear();
                 Some(std::rc::Rc::new(file))
             } else {

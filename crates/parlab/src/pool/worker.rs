@@ -4,7 +4,8 @@
 //! the same code in the worker as in the parent: a request carries that
 //! address and the postcard of the arguments; the reply carries the postcard
 //! of the results. Each reply is sent as soon as its chunk ends (through the
-//! shared ring of [`super::mailbox`] when small), so that a result reaches
+//! shared ring of [`super::mailbox`] when small; large arguments and results
+//! travel as files the other side maps, see [`crate::bulk`]), so that a result reaches
 //! the parent when its task does, even when a long task follows it in the
 //! worker's queue.
 

@@ -83,7 +83,7 @@ impl Inner {
             outgoing[i].extend_from_slice(&frame);
             // A chunk queued behind another may be handed on later: keep its frame.
             let keep = (w.in_flight.len() > 1).then_some(frame);
-            let file = keep.as_ref().and(file);
+            // The file is kept to the end either way: its pages serve the next large argument.
             self.sent.insert(first_id, Sent { slot, holders: 1, frame: keep, file });
         }
         for (w, bytes) in self.workers.iter_mut().zip(outgoing) {

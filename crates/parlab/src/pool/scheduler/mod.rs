@@ -180,6 +180,9 @@ pub(super) struct Inner {
     settings: Settings,
     /// Initializers' failures, by worker, reported before the worker exits.
     init_failed: HashMap<usize, String>,
+    /// The file of a large argument whose chunk has ended, for the next
+    /// large argument to be written over (its pages are already made).
+    spare_file: Option<OwnedFd>,
 }
 
 /// How every worker of a pool is set up.
@@ -228,7 +231,24 @@ impl Inner {
             ended: 0,
             settings,
             init_failed: HashMap::new(),
+            spare_file: None,
         })
+    }
+
+    /// A file to write a large argument over, if an earlier one is free.
+    pub(in crate::pool) fn take_spare_file(&mut self) -> Option<OwnedFd> {
+        self.spare_file.take()
+    }
+
+    /// Keeps the file of an ended chunk's arguments for the next one, when
+    /// no worker holds it any more and it is not too large to keep.
+    fn keep_spare_file(&mut self, file: Rc<OwnedFd>) {
+        let size = |f: &OwnedFd| nix::sys::stat::fstat(f).map_or(u64::MAX, |st| st.st_size as u64);
+        if let Ok(file) = Rc::try_unwrap(file)
+            && size(&file) <= crate::bulk::REUSE_UP_TO
+        {
+            self.spare_file = Some(file);
+        }
     }
 
     /// The workers' process ids, in worker order.

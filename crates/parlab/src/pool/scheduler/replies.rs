@@ -164,7 +164,11 @@ impl Inner {
         if let std::collections::hash_map::Entry::Occupied(mut sent) = self.sent.entry(reply.first_id) {
             sent.get_mut().holders -= 1;
             if sent.get().holders == 0 {
-                self.claims.give_back(sent.remove().slot);
+                let sent = sent.remove();
+                self.claims.give_back(sent.slot);
+                if let Some(file) = sent.file {
+                    self.keep_spare_file(file);
+                }
             }
         }
         // Another worker claimed it first: it ran there, not here.
