@@ -174,11 +174,11 @@ fn die_with(parent: nix::unistd::Pid) {
     let _ = parent;
 }
 
-/// Flushes stdout and stderr, then ends the process without running
-/// destructors or `atexit` handlers that belong to the parent.
+/// Flushes stdout, then ends the process without running destructors or
+/// `atexit` handlers that belong to the parent. (Rust's stderr keeps no
+/// buffer: flushing it would only take its lock, a page copied in a child.)
 pub(crate) fn exit_now(code: i32) -> ! {
     let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
     // SAFETY: _exit only ends the process.
     unsafe { nix::libc::_exit(code) }
 }
