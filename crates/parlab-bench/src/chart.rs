@@ -56,9 +56,12 @@ fn label(v: f64) -> String {
     }
 }
 
+/// Up to two decimals, or as many as a small number needs to show
+/// (0.001 on a log axis is not "0").
 fn trim(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let decimals = if v == 0.0 || v.abs() >= 0.01 { 2 } else { (-v.abs().log10().floor()) as usize };
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 /// The chart as a standalone SVG (no blank line, so Markdown keeps it whole).
@@ -180,6 +183,9 @@ mod tests {
         assert_eq!(ticks(0.0, 2.1, false), [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]);
         assert_eq!(label(1_500_000.0), "1.5M");
         assert_eq!(label(0.25), "0.25");
+        assert_eq!(label(0.001), "0.001");
+        assert_eq!(label(0.0), "0");
+        assert_eq!(label(100.0), "100");
     }
 
     #[test]
