@@ -127,35 +127,57 @@ const EXITING_THREADS_GRACE: std::time::Duration = std::time::Duration::from_mil
 /// the parent. The child is killed when this process dies (Linux), so a
 /// parent killed by a signal leaves no worker running.
 pub(crate) fn fork_child(child: impl FnOnce() -> i32) -> Result<nix::unistd::Pid> {
+    ready_to_fork()?.fork(child)
+}
+
+/// A process checked to have one thread, its output flushed: ready to fork,
+/// several times in a row (a pool's workers), as long as no thread starts
+/// and nothing is printed in between. Checking and flushing once, not per
+/// fork, also spares the pages they write: after a fork each one written is
+/// a page copied.
+pub(crate) struct Ready {
+    parent: nix::unistd::Pid,
+}
+
+/// Checks that this process may fork (see [`ensure_single_threaded`]) and
+/// flushes what it has buffered, which parent and child would both print.
+pub(crate) fn ready_to_fork() -> Result<Ready> {
     if ensure_single_threaded().is_err() {
         wait_until_single_threaded(EXITING_THREADS_GRACE)?;
     }
-    let parent = nix::unistd::getpid();
     // Looked up here, once, not in every child: a child that fills in a
     // lazy static writes to a page it shares with the parent, a page copied.
     crate::witness::watched();
-    // Anything still buffered would otherwise be printed by parent and child.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    // SAFETY: the process has one thread (checked above), so no lock can be
-    // held by a thread that does not exist in the child.
-    match unsafe { nix::unistd::fork() }.map_err(os("fork"))? {
-        nix::unistd::ForkResult::Parent { child } => Ok(child),
-        nix::unistd::ForkResult::Child => {
-            for slot in &PARENT_FDS {
-                let fd = slot.load(Ordering::Relaxed);
-                if fd >= 0 {
-                    // SAFETY: these descriptors belong to the parent's
-                    // bookkeeping, which this child never uses.
-                    unsafe { nix::libc::close(fd) };
-                    // Forgotten too, or this child's own children would
-                    // close whatever reuses the number.
-                    slot.store(-1, Ordering::Relaxed);
+    Ok(Ready { parent: nix::unistd::getpid() })
+}
+
+impl Ready {
+    /// Forks; the child runs `child` and never returns from this call (see
+    /// [`fork_child`]).
+    pub(crate) fn fork(&self, child: impl FnOnce() -> i32) -> Result<nix::unistd::Pid> {
+        // SAFETY: the process has one thread (checked when `self` was made,
+        // and the caller starts none while it holds `self`), so no lock can
+        // be held by a thread that does not exist in the child.
+        match unsafe { nix::unistd::fork() }.map_err(os("fork"))? {
+            nix::unistd::ForkResult::Parent { child } => Ok(child),
+            nix::unistd::ForkResult::Child => {
+                for slot in &PARENT_FDS {
+                    let fd = slot.load(Ordering::Relaxed);
+                    if fd >= 0 {
+                        // SAFETY: these descriptors belong to the parent's
+                        // bookkeeping, which this child never uses.
+                        unsafe { nix::libc::close(fd) };
+                        // Forgotten too, or this child's own children would
+                        // close whatever reuses the number.
+                        slot.store(-1, Ordering::Relaxed);
+                    }
                 }
+                die_with(self.parent);
+                let code = child();
+                exit_now(code)
             }
-            die_with(parent);
-            let code = child();
-            exit_now(code)
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::{Broken, Inner, Outcome, Worker};
 use crate::bulk;
 use crate::error::{ExitHow, Result, os};
-use crate::fork::{ParentFd, fork_child};
+use crate::fork::{ParentFd, Ready, ready_to_fork};
 use crate::os::reap;
 use crate::pool::claims::ClaimTable;
 use crate::pool::mailbox::Mailboxes;
@@ -37,7 +37,9 @@ impl Inner {
             self.break_pool(i, None);
             return;
         }
-        match start_worker(i, &self.claims, &self.mailboxes, self.settings.init) {
+        match ready_to_fork()
+            .and_then(|ready| start_worker(&ready, i, &self.claims, &self.mailboxes, self.settings.init))
+        {
             Ok(new) => self.workers[i] = new,
             Err(e) => {
                 self.workers[i].exited = Some(how);
@@ -93,6 +95,7 @@ pub(super) fn stop_worker(w: &mut Worker) {
 }
 
 pub(super) fn start_worker(
+    ready: &Ready,
     index: usize,
     claims: &ClaimTable,
     mailboxes: &Mailboxes,
@@ -105,7 +108,7 @@ pub(super) fn start_worker(
     let (to_worker, from_worker) = (ParentFd::new(req_write)?, ParentFd::new(rep_read)?);
     let files = ParentFd::new(files_here)?;
     let (view, outbox) = (claims.view(), mailboxes.outbox(index));
-    let child = fork_child(move || {
+    let child = ready.fork(move || {
         worker_main(index, File::from(req_read), File::from(rep_write), files_there, (view, outbox), init)
     });
     // Should the fork fail, the parent's ends close as they drop.

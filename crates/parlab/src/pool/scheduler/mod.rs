@@ -200,9 +200,12 @@ impl Inner {
         let n = workers.max(1);
         let claims = ClaimTable::new(n * MAX_CHUNKS_IN_FLIGHT * 2)?;
         let mailboxes = Mailboxes::new(n)?;
-        let mut started: Vec<Worker> = Vec::new();
+        let mut started: Vec<Worker> = Vec::with_capacity(n);
+        // Checked and flushed once for all the workers: nothing runs in
+        // between that could start a thread or print.
+        let ready = crate::fork::ready_to_fork()?;
         for index in 0..n {
-            match start_worker(index, &claims, &mailboxes, settings.init) {
+            match start_worker(&ready, index, &claims, &mailboxes, settings.init) {
                 Ok(w) => started.push(w),
                 Err(e) => {
                     for mut w in started {
@@ -221,7 +224,8 @@ impl Inner {
             claims,
             mailboxes,
             scratch: Vec::new(),
-            read_buf: vec![0; 256 * 1024],
+            // Replies of 64 KiB and more come as files: this holds many smaller ones.
+            read_buf: vec![0; 64 * 1024],
             spans: Vec::new(),
             dropped_spans: 0,
             broken: None,
