@@ -21,6 +21,16 @@ if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then
     [ "$(id -u)" = 0 ] && as_root=(--allow-run-as-root)
     echo "running 13_mpi" >&2
     mpirun "${as_root[@]}" -np 2 --bind-to none target/release/examples/13_mpi >book/src/output/13_mpi.txt 2>&1
+    # And on two hosts: two network namespaces of this machine, over TCP
+    # (root and iproute2 only; the timelines drawn are the one-host run's).
+    if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
+        echo "running 13_mpi on two hosts" >&2
+        crates/parlab-mpi/two-hosts.sh sh -c 'unset PARLAB_SVG_DIR; exec mpirun --allow-run-as-root -np 2 \
+            --bind-to none --hostfile "$PARLAB_HOSTFILE" -x NO_COLOR -x PARLAB_TIME_SCALE \
+            target/release/examples/13_mpi' >book/src/output/13_mpi_two_hosts.txt 2>&1
+    else
+        echo "not root, or no iproute2: book/src/output/13_mpi_two_hosts.txt is left as it is" >&2
+    fi
 else
     echo "no MPI: book/src/output/13_mpi.txt is left as it is" >&2
 fi
