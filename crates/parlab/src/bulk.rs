@@ -12,9 +12,12 @@
 //! would kill the reader (`SIGBUS`) on its next read.
 //!
 //! Making and freeing the pages of a new file was half the cost of a 4 MiB
-//! message here, so a pool's parent hands each result's file back to its
-//! worker once it has decoded it, and the worker writes its next large
-//! result over the same pages ([`encode_to_file`] takes a file to reuse).
+//! message here, so a pool's parent hands a result's file back to its worker
+//! once it has decoded it (one at a time, up to 64 MiB), and the worker
+//! writes its next large result over the same pages ([`encode_to_file`]
+//! takes a file to reuse). Arguments' files travel on a channel of their
+//! own: a channel holds a few hundred files, and an argument queued behind
+//! files handed back to an idle worker once stopped the caller for good.
 //! Large arguments go the other way: the caller's encoding is copied once
 //! into a file ([`file_of`]) that each worker taking the chunk maps, and
 //! the caller writes its next large argument over it once they all answered.
@@ -242,35 +245,26 @@ pub(crate) fn file_channel() -> Result<(OwnedFd, OwnedFd)> {
     socketpair(AddressFamily::Unix, SockType::Datagram, None, SockFlag::SOCK_CLOEXEC).map_err(os("socketpair"))
 }
 
-/// What a file sent over a channel is for: told by the one byte sent with it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Kind {
-    /// A message: a worker's result, or a result's file handed back for reuse.
-    Message = 0,
-    /// A chunk's arguments, parent to worker; announced by the request after it.
-    Argument = 1,
-}
-
 /// Sends one open file over `channel`; the receiver gets its own descriptor.
-pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd, kind: Kind) -> Result<()> {
-    send(channel, file, kind, nix::sys::socket::MsgFlags::empty())
+pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd) -> Result<()> {
+    send(channel, file, nix::sys::socket::MsgFlags::empty())
 }
 
 /// Hands a file back to the worker that sent it, for its next message;
 /// never waits: if the worker's queue is full, the file is let go instead.
 pub(crate) fn hand_back(channel: BorrowedFd, file: BorrowedFd) {
-    let _ = send(channel, file, Kind::Message, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
+    let _ = send(channel, file, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
 }
 
 /// Files waiting on `channel`, taken without waiting, in the order sent.
-pub(crate) fn waiting(channel: BorrowedFd) -> Vec<(Kind, OwnedFd)> {
-    std::iter::from_fn(|| receive(channel).ok()).collect()
+pub(crate) fn waiting(channel: BorrowedFd) -> Vec<OwnedFd> {
+    std::iter::from_fn(|| receive_file(channel).ok()).collect()
 }
 
-fn send(channel: BorrowedFd, file: BorrowedFd, kind: Kind, flags: nix::sys::socket::MsgFlags) -> Result<()> {
+fn send(channel: BorrowedFd, file: BorrowedFd, flags: nix::sys::socket::MsgFlags) -> Result<()> {
     use nix::sys::socket::{ControlMessage, UnixAddr, sendmsg};
     let fds = [file.as_raw_fd()];
-    let byte = [kind as u8];
+    let byte = [0u8];
     let iov = [std::io::IoSlice::new(&byte)];
     loop {
         match sendmsg::<UnixAddr>(channel.as_raw_fd(), &iov, &[ControlMessage::ScmRights(&fds)], flags, None) {
@@ -285,11 +279,6 @@ fn send(channel: BorrowedFd, file: BorrowedFd, kind: Kind, flags: nix::sys::sock
 /// (the sender sends it before the message that announces it): a missing
 /// file is an error, never a wait.
 pub(crate) fn receive_file(channel: BorrowedFd) -> Result<OwnedFd> {
-    receive(channel).map(|(_, file)| file)
-}
-
-/// Takes the next file waiting on `channel`, and what it is for.
-fn receive(channel: BorrowedFd) -> Result<(Kind, OwnedFd)> {
     use nix::sys::socket::{ControlMessageOwned, MsgFlags, UnixAddr, recvmsg};
     let mut byte = [0u8];
     let mut iov = [std::io::IoSliceMut::new(&mut byte)];
@@ -315,8 +304,7 @@ fn receive(channel: BorrowedFd) -> Result<(Kind, OwnedFd)> {
             }
         }
     }
-    let kind = if byte[0] == Kind::Argument as u8 { Kind::Argument } else { Kind::Message };
-    received.map(|file| (kind, file)).ok_or_else(|| Error::Codec("a message's file did not come with it".into()))
+    received.ok_or_else(|| Error::Codec("a message's file did not come with it".into()))
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -330,7 +318,7 @@ mod tests {
         let len = crate::wire::encoded_len(&value).unwrap();
         let file = encode_to_file(&value, len, None).unwrap();
         let (a, b) = file_channel().unwrap();
-        send_file(a.as_fd(), file.as_fd(), Kind::Message).unwrap();
+        send_file(a.as_fd(), file.as_fd()).unwrap();
         drop(file);
         let received = receive_file(b.as_fd()).unwrap();
         let got = map_sealed(received.as_fd(), len).unwrap();
@@ -343,9 +331,7 @@ mod tests {
         assert_eq!(spare.len(), 1);
         let shorter: Vec<u64> = (0..1000).collect();
         let short_len = crate::wire::encoded_len(&shorter).unwrap();
-        let (kind, spare) = spare.pop().unwrap();
-        assert_eq!(kind, Kind::Message);
-        let file = encode_to_file(&shorter, short_len, Some(spare)).unwrap();
+        let file = encode_to_file(&shorter, short_len, spare.pop()).unwrap();
         let got = map_sealed(file.as_fd(), short_len).unwrap();
         assert_eq!(postcard::from_bytes::<Vec<u64>>(&got).unwrap(), shorter);
     }

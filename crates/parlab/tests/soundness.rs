@@ -347,6 +347,35 @@ fn arguments_of_any_size_reach_their_tasks_whole() -> Result<(), Failed> {
     }
 }
 
+/// Many large results handed back to one worker (each result's file goes
+/// back to it for reuse), then a large argument for it: the argument's file
+/// must not wait behind the files handed back (a worker's channel holds
+/// datagrams a few hundred deep; a caller blocked on a full one, the worker idle, hung).
+/// In a child, so a hang is a failure.
+fn a_large_argument_after_many_large_results_is_not_stuck() -> Result<(), Failed> {
+    let child = Process::start(|| {
+        let pool = ProcessPool::new(1).expect("a pool");
+        for _ in 0..2 {
+            // All taken in by the caller first (the last one joined first),
+            // then decoded: each file goes back while the worker is idle.
+            let mut tasks: Vec<_> = (0..400).map(|_| pool.submit(sized, 65_536).expect("submit")).collect();
+            let last = tasks.pop().expect("400 tasks");
+            assert!(last.join().expect("join") == sized(65_536));
+            for task in tasks {
+                assert!(task.join().expect("join") == sized(65_536), "a result came back changed");
+            }
+            let len = 200_003;
+            let got = pool.submit(is_sized, sized(len)).expect("submit").join().expect("join");
+            assert_eq!(got, (len, true));
+        }
+    })?;
+    match child.join_timeout(Duration::from_secs(60)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("a large argument after many large results hung the pool".into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A reply of `x % 1500` bytes: small ones go through the shared rings, the
 /// larger down the pipes, and their sizes make frames wrap round the rings' end.
 fn bytes_of(x: u64) -> Vec<u8> {
@@ -422,6 +451,10 @@ fn main() {
         Trial::test("waiting_keeps_the_value_for_the_one_join", waiting_keeps_the_value_for_the_one_join),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
         Trial::test("arguments_of_any_size_reach_their_tasks_whole", arguments_of_any_size_reach_their_tasks_whole),
+        Trial::test(
+            "a_large_argument_after_many_large_results_is_not_stuck",
+            a_large_argument_after_many_large_results_is_not_stuck,
+        ),
         Trial::test(
             "results_of_any_size_come_back_whole_in_their_tasks",
             results_of_any_size_come_back_whole_in_their_tasks,

@@ -311,7 +311,7 @@ impl ProcessPool {
                     Error::Codec(format!("the task's result could not be decoded in the caller ({})", codec_cause(e)))
                 });
                 if let Some((worker, file)) = bytes.into_file() {
-                    self.inner.borrow().recycle(worker, file);
+                    self.inner.borrow_mut().recycle(worker, file);
                 }
                 decoded
             }

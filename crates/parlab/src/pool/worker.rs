@@ -42,55 +42,28 @@ pub(super) struct Runner {
     pub worker: usize,
     pub pid: i32,
     pub tid: i32,
-    /// Where large results go as files, and where files come from the
-    /// parent: large arguments, and results' files handed back.
+    /// Where large results go as files, and their files come back.
     pub files: OwnedFd,
-    /// What came over `files` and waits to be used.
-    pub inbox: std::cell::RefCell<Inbox>,
-}
-
-/// Files from the parent, taken off the channel in the order sent.
-#[derive(Default)]
-pub(super) struct Inbox {
-    /// A result's file handed back, to write the next large result over.
-    spare: Option<OwnedFd>,
-    /// Arguments' files for requests not yet read.
-    arguments: std::collections::VecDeque<OwnedFd>,
+    /// Where large arguments come, each just before its request: a channel
+    /// of its own, so that an argument never queues behind files handed
+    /// back (a full channel would stop the caller while this worker waits).
+    pub arguments: OwnedFd,
+    /// A file the parent handed back, to write the next large result over.
+    pub spare: std::cell::Cell<Option<OwnedFd>>,
 }
 
 impl Runner {
-    /// Takes whatever waits on the channel: arguments in order; of the
-    /// files handed back, the largest up to [`bulk::REUSE_UP_TO`] (the
-    /// others close).
-    fn take_waiting(&self) {
+    /// The file to write a large result over: the largest handed back (up
+    /// to [`bulk::REUSE_UP_TO`]); the others close.
+    fn spare_file(&self) -> Option<OwnedFd> {
         let size = |f: &OwnedFd| nix::sys::stat::fstat(f).map_or(u64::MAX, |st| st.st_size as u64);
-        let mut inbox = self.inbox.borrow_mut();
-        for (kind, file) in bulk::waiting(self.files.as_fd()) {
-            match kind {
-                bulk::Kind::Argument => inbox.arguments.push_back(file),
-                bulk::Kind::Message => {
-                    if size(&file) <= bulk::REUSE_UP_TO && inbox.spare.as_ref().is_none_or(|b| size(b) < size(&file)) {
-                        inbox.spare = Some(file);
-                    }
-                }
+        let mut best = self.spare.take();
+        for file in bulk::waiting(self.files.as_fd()) {
+            if size(&file) <= bulk::REUSE_UP_TO && best.as_ref().is_none_or(|b| size(b) < size(&file)) {
+                best = Some(file);
             }
         }
-    }
-
-    /// The file to write a large result over, if one was handed back.
-    fn spare_file(&self) -> Option<OwnedFd> {
-        self.take_waiting();
-        self.inbox.borrow_mut().spare.take()
-    }
-
-    /// The file of the request just read, sent before it.
-    fn argument_file(&self) -> crate::error::Result<OwnedFd> {
-        if self.inbox.borrow().arguments.is_empty() {
-            self.take_waiting();
-        }
-        self.inbox.borrow_mut().arguments.pop_front().ok_or_else(|| {
-            crate::error::Error::Codec("a request announced its arguments in a file that never came".into())
-        })
+        best
     }
 }
 
@@ -211,7 +184,7 @@ pub(super) fn worker_main(
     index: usize,
     requests: File,
     replies: File,
-    files: OwnedFd,
+    (files, arguments): (OwnedFd, OwnedFd),
     (claims, outbox): (Claims, Outbox),
     init: Option<fn()>,
 ) -> i32 {
@@ -226,7 +199,14 @@ pub(super) fn worker_main(
         return 6;
     }
     let mut payload = Vec::new();
-    let runner = Runner { worker: index, pid: current_pid(), tid: current_tid(), files, inbox: Default::default() };
+    let runner = Runner {
+        worker: index,
+        pid: current_pid(),
+        tid: current_tid(),
+        files,
+        arguments,
+        spare: std::cell::Cell::new(None),
+    };
     loop {
         match wire::read_raw_frame(&mut reader, &mut payload) {
             Ok(true) => {}
@@ -242,7 +222,7 @@ pub(super) fn worker_main(
         let arguments = request.args_in_file.map(|len| {
             let len =
                 usize::try_from(len).map_err(|_| crate::error::Error::Codec(format!("arguments of {len} bytes")))?;
-            bulk::map_sealed(runner.argument_file()?.as_fd(), len)
+            bulk::map_sealed(bulk::receive_file(runner.arguments.as_fd())?.as_fd(), len)
         });
         let sent: Vec<u8>;
         let reply = if claims.claim(slot) {
@@ -261,16 +241,13 @@ pub(super) fn worker_main(
             let (results, failure, in_file) = match results {
                 Ok(Encoded::Inline(bytes)) => (bytes, None, None),
                 // The file goes first: the parent takes it when it reads the reply.
-                Ok(Encoded::File { file, len }) => {
-                    match bulk::send_file(runner.files.as_fd(), file.as_fd(), bulk::Kind::Message) {
-                        Ok(()) => (Vec::new(), None, Some(len as u64)),
-                        Err(e) => {
-                            let failure =
-                                TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
-                            (Vec::new(), Some(failure), None)
-                        }
+                Ok(Encoded::File { file, len }) => match bulk::send_file(runner.files.as_fd(), file.as_fd()) {
+                    Ok(()) => (Vec::new(), None, Some(len as u64)),
+                    Err(e) => {
+                        let failure = TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
+                        (Vec::new(), Some(failure), None)
                     }
-                }
+                },
                 Err(f) => (Vec::new(), Some(f), None),
             };
             sent = results;

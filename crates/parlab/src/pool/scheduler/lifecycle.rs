@@ -105,11 +105,13 @@ pub(super) fn start_worker(
     let (req_read, req_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
     let (rep_read, rep_write) = nix::unistd::pipe2(flags).map_err(os("pipe"))?;
     let (files_here, files_there) = bulk::file_channel()?;
+    let (arguments_here, arguments_there) = bulk::file_channel()?;
     let (to_worker, from_worker) = (ParentFd::new(req_write)?, ParentFd::new(rep_read)?);
-    let files = ParentFd::new(files_here)?;
+    let (files, arguments) = (ParentFd::new(files_here)?, ParentFd::new(arguments_here)?);
     let (view, outbox) = (claims.view(), mailboxes.outbox(index));
     let child = ready.fork(move || {
-        worker_main(index, File::from(req_read), File::from(rep_write), files_there, (view, outbox), init)
+        let channels = (files_there, arguments_there);
+        worker_main(index, File::from(req_read), File::from(rep_write), channels, (view, outbox), init)
     });
     // Should the fork fail, the parent's ends close as they drop.
     child.map(|pid| Worker {
@@ -117,6 +119,8 @@ pub(super) fn start_worker(
         to_worker: Some(to_worker),
         from_worker: Some(from_worker),
         files,
+        arguments,
+        spares_out: 0,
         received: Vec::new(),
         in_flight: VecDeque::new(),
         bytes_in_flight: 0,

@@ -67,8 +67,13 @@ struct Worker {
     pid: Pid,
     to_worker: Option<ParentFd>,
     from_worker: Option<ParentFd>,
-    /// Where the worker sends large results as files ([`crate::bulk`]).
+    /// Where the worker sends large results as files, and gets their files
+    /// back ([`crate::bulk`]).
     files: ParentFd,
+    /// Where large arguments go to the worker, as files.
+    arguments: ParentFd,
+    /// Results' files handed back since the worker last took them.
+    spares_out: usize,
     received: Vec<u8>,
     /// (first task id, request bytes) of each chunk sent, oldest first.
     in_flight: VecDeque<(u64, usize)>,

@@ -126,12 +126,18 @@ impl Inner {
     }
 
     /// Hands the file of a decoded result back to worker `i`, to write its
-    /// next large result over (see [`crate::bulk`]); let go if it is gone.
-    pub(in crate::pool) fn recycle(&self, i: usize, file: std::os::fd::OwnedFd) {
-        if let Some(w) = self.workers.get(i)
+    /// next large result over (see [`crate::bulk`]): one at a time, and none
+    /// over [`bulk::REUSE_UP_TO`], so that files waiting for an idle worker
+    /// hold little memory; the others close here.
+    pub(in crate::pool) fn recycle(&mut self, i: usize, file: std::os::fd::OwnedFd) {
+        let size = nix::sys::stat::fstat(&file).map_or(u64::MAX, |st| st.st_size as u64);
+        if let Some(w) = self.workers.get_mut(i)
             && w.from_worker.is_some()
+            && w.spares_out == 0
+            && size <= bulk::REUSE_UP_TO
         {
             bulk::hand_back(w.files.as_fd(), file.as_fd());
+            w.spares_out += 1;
         }
     }
 
@@ -144,7 +150,11 @@ impl Inner {
         let reply: Reply = wire::decode_borrowed(payload)?;
         // Taken at once, whatever becomes of the reply: the files come in order.
         let file = match reply.in_file {
-            Some(len) => Some((bulk::receive_file(self.workers[i].files.as_fd())?, len)),
+            Some(len) => {
+                // The worker took whatever was handed back before it wrote this.
+                self.workers[i].spares_out = 0;
+                Some((bulk::receive_file(self.workers[i].files.as_fd())?, len))
+            }
             None => None,
         };
         if reply.first_id == INIT_FAILED {
