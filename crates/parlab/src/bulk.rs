@@ -25,6 +25,7 @@
 
 use crate::error::{Error, Result, os};
 use serde::Serialize;
+#[cfg(target_os = "linux")]
 use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::ptr::NonNull;
@@ -44,8 +45,13 @@ pub(crate) struct Mapped {
     len: usize,
 }
 
-// SAFETY: a private read-only view of sealed pages: nothing can change them,
-// so any thread may read them, and unmapping needs no particular thread.
+// SAFETY: a read-only view of pages sealed against shrinking. The file is
+// shared, and the seal does not stop writes: that no one writes while the
+// view lives is the protocol's promise (a worker lets go of a result's file
+// once sent and writes over it only when handed it back, after the caller
+// unmapped it; a caller writes over an argument's file only once every
+// worker holding it has answered). So any thread may read them, and
+// unmapping needs no particular thread.
 unsafe impl Send for Mapped {}
 // SAFETY: as above; `&Mapped` only reads.
 unsafe impl Sync for Mapped {}
@@ -54,7 +60,7 @@ impl std::ops::Deref for Mapped {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         // SAFETY: `ptr` maps `len` readable bytes until `self` drops, and
-        // the seals checked in `receive` keep the file from shrinking.
+        // the seal checked in `map_sealed` keeps the file from shrinking.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }
@@ -67,22 +73,52 @@ impl Drop for Mapped {
 }
 
 /// A message's bytes, in the receiver's heap or mapped from the file a
-/// pool's worker sent (kept, to be handed back to `worker` for reuse).
+/// pool's worker sent; the file itself kept (to be handed back to `worker`
+/// for reuse) only while few are (see [`Held`]).
 pub(crate) enum Bytes {
     Heap(Vec<u8>),
-    Shared { data: Mapped, file: OwnedFd, worker: usize },
+    Shared { data: Mapped, file: Option<Held>, worker: usize },
 }
 
 impl Bytes {
-    /// The file behind mapped bytes, unmapped, and the worker it came from.
+    /// The file behind mapped bytes, if it was kept, unmapped first, and
+    /// the worker it came from.
     pub(crate) fn into_file(self) -> Option<(usize, OwnedFd)> {
         match self {
             Bytes::Heap(_) => None,
             Bytes::Shared { data, file, worker } => {
                 drop(data);
-                Some((worker, file))
+                Some((worker, file?.into_file()))
             }
         }
+    }
+}
+
+/// A received file kept open, counted: each is a descriptor, and a caller
+/// that leaves thousands of results untaken must not run out of them (the
+/// mapping alone keeps a result's pages; the file is only for reuse).
+pub(crate) struct Held {
+    file: Option<OwnedFd>,
+    count: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Held {
+    /// Keeps `file` open if fewer than `most` are, counted in `count`.
+    pub(crate) fn keep(file: OwnedFd, count: &std::rc::Rc<std::cell::Cell<usize>>, most: usize) -> Option<Held> {
+        (count.get() < most).then(|| {
+            count.set(count.get() + 1);
+            Held { file: Some(file), count: count.clone() }
+        })
+    }
+
+    fn into_file(mut self) -> OwnedFd {
+        self.file.take().expect("a held file is taken once")
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.count.set(self.count.get() - 1);
     }
 }
 
@@ -148,6 +184,25 @@ pub(crate) fn file_of(bytes: &[u8], reuse: Option<OwnedFd>) -> Result<OwnedFd> {
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn file_of(_bytes: &[u8], _reuse: Option<OwnedFd>) -> Result<OwnedFd> {
     Err(Error::Codec("shared memory for messages is Linux only".into()))
+}
+
+/// The file a `Process` child writes its report into: it lives only in
+/// memory and vanishes with its last descriptor, so a child writes there
+/// without ever blocking, whatever the size. On Linux an in-memory file
+/// sealed against shrinking (every child forked later inherits it, and the
+/// parent maps a large value from it); elsewhere an unlinked temporary file.
+pub(crate) fn report_file() -> Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    {
+        new_file()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let path = std::env::temp_dir().join(format!("parlab-{}-{}", std::process::id(), crate::clock::now_ns()));
+        let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+        std::fs::remove_file(&path)?;
+        Ok(file)
+    }
 }
 
 /// A new in-memory file, sealed against shrinking from the start.
@@ -220,7 +275,12 @@ pub(crate) unsafe fn map_file(file: BorrowedFd, offset: u64, len: usize) -> Resu
     let flags = MapFlags::MAP_SHARED | MapFlags::MAP_POPULATE;
     // SAFETY: a read-only mapping, never written; the caller keeps the file whole.
     let ptr = unsafe { mmap(None, nonzero, ProtFlags::PROT_READ, flags, file, offset) }.map_err(os("mmap"))?;
-    Ok(Mapped { ptr: ptr.cast(), len })
+    let mapped = Mapped { ptr: ptr.cast(), len };
+    // Not into children forked later (a replacement worker, a Process):
+    // they would keep these pages for their whole lives.
+    // SAFETY: the range was just mapped here, and no child needs it.
+    unsafe { nix::sys::mman::madvise(ptr, len, nix::sys::mman::MmapAdvise::MADV_DONTFORK) }.map_err(os("madvise"))?;
+    Ok(mapped)
 }
 
 /// Elsewhere nothing is mapped: callers check [`available`].
@@ -245,27 +305,28 @@ pub(crate) fn file_channel() -> Result<(OwnedFd, OwnedFd)> {
     socketpair(AddressFamily::Unix, SockType::Datagram, None, SockFlag::SOCK_CLOEXEC).map_err(os("socketpair"))
 }
 
-/// Sends one open file over `channel`; the receiver gets its own descriptor.
-pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd) -> Result<()> {
-    send(channel, file, nix::sys::socket::MsgFlags::empty())
+/// Sends one open file over `channel`, with the id of the task it is for
+/// (checked on receipt); the receiver gets its own descriptor.
+pub(crate) fn send_file(channel: BorrowedFd, file: BorrowedFd, id: u64) -> Result<()> {
+    send(channel, file, id, nix::sys::socket::MsgFlags::empty())
 }
 
 /// Hands a file back to the worker that sent it, for its next message;
 /// never waits: if the worker's queue is full, the file is let go instead.
 pub(crate) fn hand_back(channel: BorrowedFd, file: BorrowedFd) {
-    let _ = send(channel, file, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
+    let _ = send(channel, file, 0, nix::sys::socket::MsgFlags::MSG_DONTWAIT);
 }
 
 /// Files waiting on `channel`, taken without waiting, in the order sent.
 pub(crate) fn waiting(channel: BorrowedFd) -> Vec<OwnedFd> {
-    std::iter::from_fn(|| receive_file(channel).ok()).collect()
+    std::iter::from_fn(|| receive(channel).ok().map(|(_, file)| file)).collect()
 }
 
-fn send(channel: BorrowedFd, file: BorrowedFd, flags: nix::sys::socket::MsgFlags) -> Result<()> {
+fn send(channel: BorrowedFd, file: BorrowedFd, id: u64, flags: nix::sys::socket::MsgFlags) -> Result<()> {
     use nix::sys::socket::{ControlMessage, UnixAddr, sendmsg};
     let fds = [file.as_raw_fd()];
-    let byte = [0u8];
-    let iov = [std::io::IoSlice::new(&byte)];
+    let tag = id.to_le_bytes();
+    let iov = [std::io::IoSlice::new(&tag)];
     loop {
         match sendmsg::<UnixAddr>(channel.as_raw_fd(), &iov, &[ControlMessage::ScmRights(&fds)], flags, None) {
             Ok(_) => return Ok(()),
@@ -275,13 +336,22 @@ fn send(channel: BorrowedFd, file: BorrowedFd, flags: nix::sys::socket::MsgFlags
     }
 }
 
-/// Takes the next file sent over `channel`, which must be waiting already
-/// (the sender sends it before the message that announces it): a missing
-/// file is an error, never a wait.
-pub(crate) fn receive_file(channel: BorrowedFd) -> Result<OwnedFd> {
+/// Takes the next file sent over `channel` for task `id`, which must be
+/// waiting already (the sender sends it before the message that announces
+/// it): a missing file, or one sent for another task, is an error, never a wait.
+pub(crate) fn receive_file(channel: BorrowedFd, id: u64) -> Result<OwnedFd> {
+    let (tag, file) = receive(channel)?;
+    if tag != id {
+        return Err(Error::Codec(format!("the file for task {id} came marked for task {tag}")));
+    }
+    Ok(file)
+}
+
+/// Takes the next file waiting on `channel`, and the task id sent with it.
+pub(crate) fn receive(channel: BorrowedFd) -> Result<(u64, OwnedFd)> {
     use nix::sys::socket::{ControlMessageOwned, MsgFlags, UnixAddr, recvmsg};
-    let mut byte = [0u8];
-    let mut iov = [std::io::IoSliceMut::new(&mut byte)];
+    let mut tag = [0u8; 8];
+    let mut iov = [std::io::IoSliceMut::new(&mut tag)];
     let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
     let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC;
     let msg = loop {
@@ -304,7 +374,9 @@ pub(crate) fn receive_file(channel: BorrowedFd) -> Result<OwnedFd> {
             }
         }
     }
-    received.ok_or_else(|| Error::Codec("a message's file did not come with it".into()))
+    let file =
+        received.ok_or_else(|| Error::Codec("a message's file did not come with it (out of descriptors?)".into()))?;
+    Ok((u64::from_le_bytes(tag), file))
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -318,9 +390,9 @@ mod tests {
         let len = crate::wire::encoded_len(&value).unwrap();
         let file = encode_to_file(&value, len, None).unwrap();
         let (a, b) = file_channel().unwrap();
-        send_file(a.as_fd(), file.as_fd()).unwrap();
+        send_file(a.as_fd(), file.as_fd(), 7).unwrap();
         drop(file);
-        let received = receive_file(b.as_fd()).unwrap();
+        let received = receive_file(b.as_fd(), 7).unwrap();
         let got = map_sealed(received.as_fd(), len).unwrap();
         assert_eq!(postcard::from_bytes::<Vec<u64>>(&got).unwrap(), value);
         drop(got);
@@ -338,7 +410,9 @@ mod tests {
 
     #[test]
     fn a_file_that_may_shrink_or_is_too_short_is_refused() {
-        let plain = crate::sys::anonymous_file().unwrap();
+        let plain = std::fs::File::from(
+            nix::sys::memfd::memfd_create(c"unsealed", nix::sys::memfd::MFdFlags::MFD_CLOEXEC).unwrap(),
+        );
         plain.set_len(4096).unwrap();
         let err = map_sealed(plain.as_fd(), 4096).err().unwrap();
         assert!(err.to_string().contains("seal"), "{err}");
@@ -350,8 +424,13 @@ mod tests {
 
     #[test]
     fn a_file_announced_but_not_sent_is_an_error_not_a_wait() {
-        let (_a, b) = file_channel().unwrap();
-        let err = receive_file(b.as_fd()).err().unwrap();
+        let (a, b) = file_channel().unwrap();
+        let err = receive_file(b.as_fd(), 1).err().unwrap();
         assert!(err.to_string().contains("never sent"), "{err}");
+        // One sent for another task is refused, not taken as this one's.
+        let file = encode_to_file(&vec![1u8; 100], 101, None).unwrap();
+        send_file(a.as_fd(), file.as_fd(), 2).unwrap();
+        let err = receive_file(b.as_fd(), 1).err().unwrap();
+        assert!(err.to_string().contains("marked for task 2"), "{err}");
     }
 }

@@ -72,7 +72,7 @@ fn register_parent_fd(fd: RawFd) -> Result<()> {
             return Ok(());
         }
     }
-    Err(Error::Io(std::io::Error::other("more than 1024 pipes to pool workers are open at once")))
+    Err(Error::Io(std::io::Error::other("more than 1024 pipes and sockets to pool workers are open at once")))
 }
 
 fn unregister_parent_fd(fd: RawFd) {

@@ -4,7 +4,7 @@
 //! parent had. Its return value comes back in postcard, a panic comes back as
 //! [`Error::Panicked`] and a death by signal as [`Error::ChildDied`].
 //!
-//! The child writes its report into an in-memory file ([`crate::sys::anonymous_file`])
+//! The child writes its report into an in-memory file ([`crate::bulk::report_file`])
 //! rather than a pipe: such a write never blocks, whatever the size, so
 //! `join` can sleep in `waitpid` alone and wake once, when the child exits.
 //! (With a pipe the parent wakes for the data and again for the exit, and a
@@ -70,7 +70,7 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     /// assert!(child.join().unwrap()); // it ran in another process
     /// ```
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
-        let report = crate::sys::anonymous_file()?;
+        let report = bulk::report_file()?;
         let report_fd = report.as_raw_fd();
         // Counted before the fork: a static written after it, while the
         // child lives, is a page copied (each copy showed in start-up's cost).
@@ -269,7 +269,17 @@ impl<R: DeserializeOwned> Process<R> {
             },
         };
         let how = exit_how(status);
-        let report = read_head(&self.report)?;
+        // Reaped: from here on the pid may belong to another process, so it
+        // is recorded at once, whatever the report says.
+        self.status = Some(how.clone());
+        // A report that cannot be read is this join's error, not a lost child.
+        let report = match read_head(&self.report) {
+            Ok(report) => report,
+            Err(e) => {
+                self.outcome = Some(Err(e));
+                return Ok(true);
+            }
+        };
         self.outcome = Some(match report {
             Some(Report { value_len, failure, mut span }) => {
                 span.index = self.index;
@@ -286,9 +296,8 @@ impl<R: DeserializeOwned> Process<R> {
                     (None, None) => Err(Error::Codec("the child's report holds neither a value nor a failure".into())),
                 }
             }
-            None => Err(Error::ChildDied { pid: self.pid.as_raw(), how: how.clone() }),
+            None => Err(Error::ChildDied { pid: self.pid.as_raw(), how }),
         });
-        self.status = Some(how);
         Ok(true)
     }
 }
@@ -371,6 +380,11 @@ fn read_head(file: &File) -> Result<Option<Report>> {
         Err(e) => return Err(e.into()),
     }
     let len = u32::from_le_bytes(len) as usize;
+    // No report is ever empty: zeros here are a hole, a child that ended
+    // (killed, say) after writing its value and before its report.
+    if len == 0 {
+        return Ok(None);
+    }
     let mut stack = [0u8; 1024];
     let mut heap = Vec::new();
     let bytes = if len <= stack.len() {
@@ -421,5 +435,22 @@ impl<R> Drop for Process<R> {
             let _ = kill(self.pid, Signal::SIGKILL);
             let _ = waitpid(self.pid, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::FileExt;
+
+    #[test]
+    fn a_value_without_its_report_is_no_report() {
+        // A child killed after writing its value, before its report: the
+        // start of the file is a hole of zeros.
+        let file = bulk::report_file().unwrap();
+        file.write_all_at(&[7u8; 100], VALUE_AT).unwrap();
+        assert!(read_head(&file).unwrap().is_none());
+        // And a file the child never wrote to.
+        assert!(read_head(&bulk::report_file().unwrap()).unwrap().is_none());
     }
 }

@@ -46,25 +46,6 @@ pub fn thread_names() -> Vec<String> {
     }
 }
 
-/// A file that lives only in memory and vanishes with its last descriptor:
-/// a child writes its result there without ever blocking, whatever its size.
-/// Linux has `memfd_create`; elsewhere an unlinked temporary file does.
-pub fn anonymous_file() -> std::io::Result<std::fs::File> {
-    #[cfg(target_os = "linux")]
-    {
-        use nix::sys::memfd::{MFdFlags, memfd_create};
-        let fd = memfd_create(c"parlab-result", MFdFlags::MFD_CLOEXEC).map_err(std::io::Error::from)?;
-        Ok(std::fs::File::from(fd))
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let path = std::env::temp_dir().join(format!("parlab-{}-{}", std::process::id(), crate::clock::now_ns()));
-        let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
-        std::fs::remove_file(&path)?;
-        Ok(file)
-    }
-}
-
 /// Where the usable CPU count comes from: cores, affinity and cgroup quota.
 /// A container or `taskset` often allows fewer CPUs than the machine has, and
 /// more workers than usable CPUs cannot make CPU-bound work faster.

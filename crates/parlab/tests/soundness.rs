@@ -376,6 +376,54 @@ fn a_large_argument_after_many_large_results_is_not_stuck() -> Result<(), Failed
     }
 }
 
+/// Hundreds of large results taken in but not yet decoded, under a limit
+/// of 200 open descriptors: each result's file must not stay open (through
+/// a pipe this always worked; with a file kept per result, the kernel
+/// dropped the files past the limit). In a child, so a hang is a failure.
+fn many_large_results_waiting_need_no_descriptor_each() -> Result<(), Failed> {
+    let child = Process::start(|| {
+        nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, 200, 4096).expect("setrlimit");
+        let pool = ProcessPool::new(2).expect("a pool");
+        let mut tasks: Vec<_> = (0..600).map(|_| pool.submit(sized, 65_536).expect("submit")).collect();
+        let last = tasks.pop().expect("600 tasks");
+        assert!(last.join().expect("join") == sized(65_536));
+        for (n, task) in tasks.into_iter().enumerate() {
+            let got = task.join().unwrap_or_else(|e| panic!("task {n}: {e}"));
+            assert!(got == sized(65_536), "task {n} came back changed");
+        }
+    })?;
+    match child.join_timeout(Duration::from_secs(60)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("600 large results waiting hung the pool".into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Every other result large (a file), the rest of about 1 KiB, which fill
+/// the rings so that replies go down the pipes too: a file is matched to
+/// its reply by task id, whichever path the reply took and whichever the
+/// caller read first.
+fn alternating(x: u64) -> Vec<u8> {
+    sized(if x.is_multiple_of(2) { 1000 + (x % 7) as usize } else { 70_000 + (x % 13) as usize })
+}
+
+fn files_find_their_replies_through_rings_and_pipes() -> Result<(), Failed> {
+    let child = Process::start(|| {
+        let pool = ProcessPool::new(2).expect("a pool");
+        for round in 0..20 {
+            let got = pool.map_chunked(alternating, 0..300, 1).expect("map");
+            for (x, v) in (0..300).zip(got) {
+                assert!(v == alternating(x), "round {round}: task {x} came back as {} bytes", v.len());
+            }
+        }
+    })?;
+    match child.join_timeout(Duration::from_secs(120)) {
+        Ok(()) => Ok(()),
+        Err(Error::Timeout { .. }) => Err("results through rings, pipes and files hung the pool".into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A reply of `x % 1500` bytes: small ones go through the shared rings, the
 /// larger down the pipes, and their sizes make frames wrap round the rings' end.
 fn bytes_of(x: u64) -> Vec<u8> {
@@ -451,6 +499,14 @@ fn main() {
         Trial::test("waiting_keeps_the_value_for_the_one_join", waiting_keeps_the_value_for_the_one_join),
         Trial::test("many_maps_of_large_chunks_never_hang", many_maps_of_large_chunks_never_hang),
         Trial::test("arguments_of_any_size_reach_their_tasks_whole", arguments_of_any_size_reach_their_tasks_whole),
+        Trial::test(
+            "files_find_their_replies_through_rings_and_pipes",
+            files_find_their_replies_through_rings_and_pipes,
+        ),
+        Trial::test(
+            "many_large_results_waiting_need_no_descriptor_each",
+            many_large_results_waiting_need_no_descriptor_each,
+        ),
         Trial::test(
             "a_large_argument_after_many_large_results_is_not_stuck",
             a_large_argument_after_many_large_results_is_not_stuck,

@@ -10,7 +10,8 @@
 //! with sequential consistency, so at least one of them sees the other: a
 //! reply never waits for a sleeping parent. Replies too large for the ring
 //! (or finding it full) go down the pipe as before; the parent takes replies
-//! by task id, so the two paths need no common order.
+//! by task id (and a large result's file by the id sent with it), so the
+//! two paths need no common order.
 
 use crate::error::{Error, Result, os};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};

@@ -48,8 +48,6 @@ pub(super) struct Runner {
     /// of its own, so that an argument never queues behind files handed
     /// back (a full channel would stop the caller while this worker waits).
     pub arguments: OwnedFd,
-    /// A file the parent handed back, to write the next large result over.
-    pub spare: std::cell::Cell<Option<OwnedFd>>,
 }
 
 impl Runner {
@@ -57,7 +55,7 @@ impl Runner {
     /// to [`bulk::REUSE_UP_TO`]); the others close.
     fn spare_file(&self) -> Option<OwnedFd> {
         let size = |f: &OwnedFd| nix::sys::stat::fstat(f).map_or(u64::MAX, |st| st.st_size as u64);
-        let mut best = self.spare.take();
+        let mut best: Option<OwnedFd> = None;
         for file in bulk::waiting(self.files.as_fd()) {
             if size(&file) <= bulk::REUSE_UP_TO && best.as_ref().is_none_or(|b| size(b) < size(&file)) {
                 best = Some(file);
@@ -199,14 +197,7 @@ pub(super) fn worker_main(
         return 6;
     }
     let mut payload = Vec::new();
-    let runner = Runner {
-        worker: index,
-        pid: current_pid(),
-        tid: current_tid(),
-        files,
-        arguments,
-        spare: std::cell::Cell::new(None),
-    };
+    let runner = Runner { worker: index, pid: current_pid(), tid: current_tid(), files, arguments };
     loop {
         match wire::read_raw_frame(&mut reader, &mut payload) {
             Ok(true) => {}
@@ -222,7 +213,7 @@ pub(super) fn worker_main(
         let arguments = request.args_in_file.map(|len| {
             let len =
                 usize::try_from(len).map_err(|_| crate::error::Error::Codec(format!("arguments of {len} bytes")))?;
-            bulk::map_sealed(bulk::receive_file(runner.arguments.as_fd())?.as_fd(), len)
+            bulk::map_sealed(bulk::receive_file(runner.arguments.as_fd(), request.first_id)?.as_fd(), len)
         });
         let sent: Vec<u8>;
         let reply = if claims.claim(slot) {
@@ -241,13 +232,16 @@ pub(super) fn worker_main(
             let (results, failure, in_file) = match results {
                 Ok(Encoded::Inline(bytes)) => (bytes, None, None),
                 // The file goes first: the parent takes it when it reads the reply.
-                Ok(Encoded::File { file, len }) => match bulk::send_file(runner.files.as_fd(), file.as_fd()) {
-                    Ok(()) => (Vec::new(), None, Some(len as u64)),
-                    Err(e) => {
-                        let failure = TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
-                        (Vec::new(), Some(failure), None)
+                Ok(Encoded::File { file, len }) => {
+                    match bulk::send_file(runner.files.as_fd(), file.as_fd(), request.first_id) {
+                        Ok(()) => (Vec::new(), None, Some(len as u64)),
+                        Err(e) => {
+                            let failure =
+                                TaskFailure::Codec(format!("the task's result could not be handed over ({e})"));
+                            (Vec::new(), Some(failure), None)
+                        }
                     }
-                },
+                }
                 Err(f) => (Vec::new(), Some(f), None),
             };
             sent = results;

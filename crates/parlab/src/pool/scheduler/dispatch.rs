@@ -66,7 +66,7 @@ impl Inner {
             frame[4..Chunk::HEADER].copy_from_slice(&slot.to_le_bytes());
             // The arguments' file goes first: the frame follows in this call's write.
             if let Some(file) = &file
-                && let Err(e) = bulk::send_file(self.workers[i].arguments.as_fd(), file.as_fd())
+                && let Err(e) = bulk::send_file(self.workers[i].arguments.as_fd(), file.as_fd(), first_id)
             {
                 self.claims.give_back(slot);
                 let failure = TaskFailure::Codec(format!("the task's argument could not be handed over ({e})"));
@@ -126,7 +126,7 @@ impl Inner {
                 // Its arguments' file first, as when it was first sent; a
                 // chunk whose file cannot go stays with the stalled worker.
                 if let Some(file) = &file
-                    && bulk::send_file(w.arguments.as_fd(), file.as_fd()).is_err()
+                    && bulk::send_file(w.arguments.as_fd(), file.as_fd(), id).is_err()
                 {
                     self.sent.get_mut(&id).expect("just seen").frame = Some(frame);
                     continue;

@@ -121,6 +121,7 @@ pub(super) fn start_worker(
         files,
         arguments,
         spares_out: 0,
+        early_files: Default::default(),
         received: Vec::new(),
         in_flight: VecDeque::new(),
         bytes_in_flight: 0,

@@ -74,6 +74,8 @@ struct Worker {
     arguments: ParentFd,
     /// Results' files handed back since the worker last took them.
     spares_out: usize,
+    /// Results' files taken off the channel before their replies were read.
+    early_files: HashMap<u64, OwnedFd>,
     received: Vec<u8>,
     /// (first task id, request bytes) of each chunk sent, oldest first.
     in_flight: VecDeque<(u64, usize)>,
@@ -188,6 +190,8 @@ pub(super) struct Inner {
     /// The file of a large argument whose chunk has ended, for the next
     /// large argument to be written over (its pages are already made).
     spare_file: Option<OwnedFd>,
+    /// How many results' files are kept open (see [`crate::bulk::Held`]).
+    held_files: Rc<std::cell::Cell<usize>>,
 }
 
 /// How every worker of a pool is set up.
@@ -241,6 +245,7 @@ impl Inner {
             settings,
             init_failed: HashMap::new(),
             spare_file: None,
+            held_files: Rc::default(),
         })
     }
 

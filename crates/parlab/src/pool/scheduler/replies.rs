@@ -10,6 +10,10 @@ use crate::wire;
 use std::io::Read;
 use std::os::fd::AsFd;
 
+/// Results' files a pool keeps open to hand back for reuse, across all
+/// untaken results: the others close once mapped.
+const MAX_HELD_FILES: usize = 16;
+
 /// Spans a pool keeps until they are taken: enough for any timeline worth
 /// drawing, bounded so that millions of tiny tasks cost no memory.
 const MAX_SPANS: usize = 100_000;
@@ -141,6 +145,35 @@ impl Inner {
         }
     }
 
+    /// The file worker `i` sent for task `id`, sent before the reply that
+    /// announces it. Replies come through the ring or the pipe, and the two
+    /// are read in no common order, so files are matched by the id they
+    /// carry: one that came for a later reply waits here for it.
+    fn take_file(&mut self, i: usize, id: u64) -> Result<std::os::fd::OwnedFd> {
+        let w = &mut self.workers[i];
+        if let Some(file) = w.early_files.remove(&id) {
+            return Ok(file);
+        }
+        loop {
+            let (tag, file) = bulk::receive(w.files.as_fd())?;
+            if tag == id {
+                return Ok(file);
+            }
+            w.early_files.insert(tag, file);
+        }
+    }
+
+    /// A result worker `i` sent as a file of `len` bytes, mapped; the file
+    /// kept to hand back only while few are (each is a descriptor).
+    fn mapped_result(&self, i: usize, file: Result<std::os::fd::OwnedFd>, len: u64) -> Result<Bytes, TaskFailure> {
+        let failed = |e: Error| TaskFailure::Codec(format!("the task's result could not be taken from its file ({e})"));
+        let file = file.map_err(failed)?;
+        let len = usize::try_from(len).map_err(|_| failed(Error::Codec(format!("{len} bytes"))))?;
+        let data = bulk::map_sealed(file.as_fd(), len).map_err(failed)?;
+        let file = bulk::Held::keep(file, &self.held_files, MAX_HELD_FILES);
+        Ok(Bytes::Shared { data, file, worker: i })
+    }
+
     /// Takes in one reply from worker `i`, read at `now`. An empty frame
     /// only woke the parent (see [`super::mailbox`]).
     pub(super) fn take_reply(&mut self, i: usize, payload: &[u8], now: u64) -> Result<()> {
@@ -148,12 +181,14 @@ impl Inner {
             return Ok(());
         }
         let reply: Reply = wire::decode_borrowed(payload)?;
-        // Taken at once, whatever becomes of the reply: the files come in order.
+        // Taken at once, whatever becomes of the reply: the files come in
+        // order. A file that cannot be taken fails this task, not the read
+        // of the replies around it.
         let file = match reply.in_file {
             Some(len) => {
                 // The worker took whatever was handed back before it wrote this.
                 self.workers[i].spares_out = 0;
-                Some((bulk::receive_file(self.workers[i].files.as_fd())?, len))
+                Some((self.take_file(i, reply.first_id), len))
             }
             None => None,
         };
@@ -194,10 +229,7 @@ impl Inner {
         if self.discarded.is_empty() || !self.discarded.remove(&reply.first_id) {
             let done = match (reply.failure, file) {
                 (Some(failure), _) => Err(failure),
-                (None, Some((file, len))) => {
-                    let len = usize::try_from(len).map_err(|_| Error::Codec(format!("a result of {len} bytes")))?;
-                    Ok(Bytes::Shared { data: bulk::map_sealed(file.as_fd(), len)?, file, worker: i })
-                }
+                (None, Some((file, len))) => self.mapped_result(i, file, len),
                 (None, None) => Ok(Bytes::Heap(reply.results.to_vec())),
             };
             self.finish(reply.first_id, end, Outcome::Done(done));
