@@ -4,23 +4,23 @@
 //! Through a pipe a 4 MiB result was cut into 64 KiB pieces, each a wake-up
 //! of the reader, and copied four more times on the way (into the frame, the
 //! pipe, the read buffer, the message). Here the sender measures the
-//! encoding, makes an in-memory file of that size (`memfd_create`), encodes
-//! straight into its pages, seals it against any change, and hands the file
-//! itself over a Unix socket (`SCM_RIGHTS`); the receiver maps those same
-//! pages and decodes from them. The file is sealed against shrinking, and
-//! the receiver checks that seal before mapping: a file that could shrink
-//! would kill the reader (`SIGBUS`) on its next read.
+//! encoding, writes it once into an in-memory file (`memfd_create`), and
+//! hands the file itself over a Unix socket (`SCM_RIGHTS`), with the id of
+//! the task it belongs to; the receiver maps those same pages and decodes
+//! from them. The file is sealed against shrinking, and the receiver checks
+//! that seal before mapping: a file that could shrink would kill the reader
+//! (`SIGBUS`) on its next read.
 //!
 //! Making and freeing the pages of a new file was half the cost of a 4 MiB
 //! message here, so a pool's parent hands a result's file back to its worker
 //! once it has decoded it (one at a time, up to 64 MiB), and the worker
 //! writes its next large result over the same pages ([`encode_to_file`]
-//! takes a file to reuse). Arguments' files travel on a channel of their
-//! own: a channel holds a few hundred files, and an argument queued behind
-//! files handed back to an idle worker once stopped the caller for good.
-//! Large arguments go the other way: the caller's encoding is copied once
-//! into a file ([`file_of`]) that each worker taking the chunk maps, and
-//! the caller writes its next large argument over it once they all answered.
+//! takes a file to reuse). Large arguments go the other way: the caller's
+//! encoding is copied once into a file ([`file_of`]) that each worker
+//! taking the chunk maps, and the caller writes its next large argument over
+//! it once they all answered. They travel on a channel of their own: a
+//! channel holds a few hundred files, and an argument queued behind files
+//! handed back to an idle worker once stopped the caller for good.
 //! Linux only; elsewhere every message takes the pipe ([`available`] says).
 
 use crate::error::{Error, Result, os};

@@ -24,6 +24,7 @@ use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd};
+use std::os::unix::fs::FileExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -306,7 +307,6 @@ impl<R: DeserializeOwned> Process<R> {
 /// small, as it nearly always is: a heap allocation in a fresh child copies
 /// a page shared with the parent).
 fn write_head(out: &File, report: &Report) -> Result<()> {
-    use std::os::unix::fs::FileExt;
     let mut stack = [0u8; 1024];
     let mut heap = Vec::new();
     let frame: &[u8] = match postcard::to_slice(report, &mut stack[4..]) {
@@ -328,7 +328,6 @@ fn write_head(out: &File, report: &Report) -> Result<()> {
 /// pass (a small one from the stack); returns its length.
 fn write_value<R: Serialize>(out: &mut File, value: &R) -> Result<u64> {
     use std::io::Write;
-    use std::os::unix::fs::FileExt;
     let mut stack = [0u8; 1024];
     if let Ok(used) = postcard::to_slice(value, &mut stack) {
         out.write_all_at(used, VALUE_AT)?;
@@ -345,7 +344,6 @@ fn write_value<R: Serialize>(out: &mut File, value: &R) -> Result<u64> {
 /// Decodes the value the child left in its file: a large one from a
 /// mapping of the file's pages, a small one read into memory.
 fn read_value<R: DeserializeOwned>(file: &File, len: u64) -> Result<R> {
-    use std::os::unix::fs::FileExt;
     if len <= 1024 {
         let mut stack = [0u8; 1024];
         let bytes = &mut stack[..len as usize];
@@ -372,7 +370,6 @@ fn read_value<R: DeserializeOwned>(file: &File, len: u64) -> Result<R> {
 /// Reads the report at the start of the child's file; `None` if the child
 /// wrote none (it died first).
 fn read_head(file: &File) -> Result<Option<Report>> {
-    use std::os::unix::fs::FileExt;
     let mut len = [0u8; 4];
     match file.read_exact_at(&mut len, 0) {
         Ok(()) => {}
@@ -440,17 +437,14 @@ impl<R> Drop for Process<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use std::os::unix::fs::FileExt;
 
+    /// A child killed after its value, before its report, left a hole of zeros.
     #[test]
     fn a_value_without_its_report_is_no_report() {
-        // A child killed after writing its value, before its report: the
-        // start of the file is a hole of zeros.
-        let file = bulk::report_file().unwrap();
-        file.write_all_at(&[7u8; 100], VALUE_AT).unwrap();
-        assert!(read_head(&file).unwrap().is_none());
-        // And a file the child never wrote to.
-        assert!(read_head(&bulk::report_file().unwrap()).unwrap().is_none());
+        let file = super::bulk::report_file().unwrap();
+        assert!(super::read_head(&file).unwrap().is_none());
+        file.write_all_at(&[7u8; 100], super::VALUE_AT).unwrap();
+        assert!(super::read_head(&file).unwrap().is_none());
     }
 }
