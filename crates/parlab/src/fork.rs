@@ -184,23 +184,18 @@ impl Ready {
 
 /// Asks the kernel to kill this child when its parent dies, and exits at
 /// once if the parent died before the request was made (Linux).
+#[inline]
 fn die_with(parent: nix::unistd::Pid) {
-    #[cfg(target_os = "linux")]
-    {
-        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
-        if nix::unistd::getppid() != parent {
-            exit_now(1);
-        }
+    if !crate::bare::die_with(parent.as_raw()) {
+        exit_now(1);
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = parent;
 }
 
 /// Flushes stdout, then ends the process without running destructors or
 /// `atexit` handlers that belong to the parent. (Rust's stderr keeps no
 /// buffer: flushing it would only take its lock, a page copied in a child.)
+#[inline]
 pub(crate) fn exit_now(code: i32) -> ! {
     let _ = std::io::stdout().flush();
-    // SAFETY: _exit only ends the process.
-    unsafe { nix::libc::_exit(code) }
+    crate::bare::exit(code)
 }

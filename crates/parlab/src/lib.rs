@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+mod bare;
 mod bulk;
 mod clock;
 mod error;

@@ -62,6 +62,15 @@ impl Span {
         (value, span)
     }
 
+    /// The span of the one task of this process, run from `start_ns` to
+    /// `end_ns` (a [`Process`](crate::Process)'s child measures with
+    /// [`crate::bare::now_ns`]).
+    #[inline]
+    pub(crate) fn of_this_process(start_ns: u64, end_ns: u64) -> Span {
+        let (pid, tid) = crate::bare::ids();
+        Span { index: 0, pid, tid, worker: 0, tasks: 1, start_ns, end_ns, sleep: None }
+    }
+
     /// The span's length in seconds.
     ///
     /// ```

@@ -41,6 +41,30 @@ fn results_of_any_size_come_back_whole() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Report files are reused: a child that dies before reporting must read
+/// as dead, never as the child before it, whatever that one left.
+fn a_reused_report_file_never_speaks_for_an_earlier_child() -> Result<(), Failed> {
+    for len in [3usize, 300, 60_000] {
+        // Enough to go through every spare file, each left holding a value.
+        let done: Vec<Process<Vec<u8>>> =
+            (0..20).map(|_| Process::start(move || vec![9u8; len])).collect::<Result<_, _>>()?;
+        for p in done {
+            check(p.join()? == vec![9u8; len], "the value")?;
+        }
+        let dying: Vec<Process<Vec<u8>>> =
+            (0..20).map(|_| Process::start(|| -> Vec<u8> { std::process::exit(5) })).collect::<Result<_, _>>()?;
+        for p in dying {
+            match p.join() {
+                Err(Error::ChildDied { how: ExitHow::Code(5), .. }) => {}
+                other => return Err(format!("a child that exited with no value read as {other:?}").into()),
+            }
+        }
+        let small = Process::start(|| vec![1u8; 2])?.join()?;
+        check(small == [1, 1], format!("{len}: the next value is its own, {small:?}"))?;
+    }
+    Ok(())
+}
+
 fn a_panic_comes_back_with_its_message() -> Result<(), Failed> {
     let p = Process::start(|| -> u32 { panic!("boom in the child") })?;
     match p.join() {
@@ -273,6 +297,10 @@ fn main() {
     let tests = vec![
         Trial::test("process::child_runs_in_another_process", child_runs_in_another_process),
         Trial::test("process::results_of_any_size_come_back_whole", results_of_any_size_come_back_whole),
+        Trial::test(
+            "process::a_reused_report_file_never_speaks_for_an_earlier_child",
+            a_reused_report_file_never_speaks_for_an_earlier_child,
+        ),
         Trial::test("process::a_panic_comes_back_with_its_message", a_panic_comes_back_with_its_message),
         Trial::test("process::a_signal_is_reported_as_such", a_signal_is_reported_as_such),
         Trial::test(

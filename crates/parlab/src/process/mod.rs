@@ -4,44 +4,31 @@
 //! parent had. Its return value comes back in postcard, a panic comes back as
 //! [`Error::Panicked`] and a death by signal as [`Error::ChildDied`].
 //!
-//! The child writes its report into an in-memory file ([`crate::bulk::report_file`])
+//! The child writes its report into an in-memory file (see [`report`])
 //! rather than a pipe: such a write never blocks, whatever the size, so
 //! `join` can sleep in `waitpid` alone and wake once, when the child exits.
 //! (With a pipe the parent wakes for the data and again for the exit, and a
 //! wake-up across CPUs costs tens of microseconds.) `join_timeout` waits on
 //! the child's exit with a timeout (on a pidfd, where Linux has them).
 
+use crate::bare;
 use crate::error::{Error, ExitHow, Result, TaskFailure, os, panic_message};
 use crate::fork::{exit_now, fork_child};
 use crate::os::{self as sys_os, exit_how};
 use crate::trace::Span;
-use crate::{bulk, wire};
+use report::{Report, read_head, read_value, write_head, write_value};
+
+mod report;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 use serde::{Serialize, de::DeserializeOwned};
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{Seek, SeekFrom};
 use std::marker::PhantomData;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd};
-use std::os::unix::fs::FileExt;
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
-
-/// What the child says first, at the start of its file: how long its value
-/// is, or its failure, and when it ran. The value's postcard follows at
-/// [`VALUE_AT`], written once, straight from the value: a large one is
-/// mapped there by the parent and decoded where it lies.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Report {
-    value_len: Option<u64>,
-    failure: Option<TaskFailure>,
-    span: Span,
-}
-
-/// Where the value starts in the report file: a page in, so that it can be
-/// mapped (a mapping starts on a page), after a report of a few dozen bytes.
-const VALUE_AT: u64 = 4096;
 
 /// A child process running one closure.
 ///
@@ -51,8 +38,8 @@ pub struct Process<R> {
     pid: Pid,
     /// The order this process was started in, among this program's processes.
     index: usize,
-    /// Where the child writes its report.
-    report: File,
+    /// Where the child writes its report; given back for reuse once read.
+    report: Option<File>,
     status: Option<ExitHow>,
     span: Option<Span>,
     outcome: Option<Result<R>>,
@@ -71,7 +58,7 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
     /// assert!(child.join().unwrap()); // it ran in another process
     /// ```
     pub fn start(f: impl FnOnce() -> R) -> Result<Process<R>> {
-        let report = bulk::report_file()?;
+        let report = report::take_file()?;
         let report_fd = report.as_raw_fd();
         // Counted before the fork: a static written after it, while the
         // child lives, is a page copied (each copy showed in start-up's cost).
@@ -81,7 +68,9 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             // never closed here (`_exit` closes it).
             // SAFETY: `report_fd` is open in this child, inherited across fork.
             let mut out = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(report_fd) });
-            let (value, span) = Span::measure(0, 0, || catch_unwind(AssertUnwindSafe(f)));
+            let start_ns = bare::now_ns();
+            let value = catch_unwind(AssertUnwindSafe(f));
+            let span = Span::of_this_process(start_ns, bare::now_ns());
             // The child ends without destructors: tiny calls are told now.
             crate::witness::flush_tiny();
             let (mut report, value) = match value {
@@ -110,7 +99,7 @@ impl<R: Serialize + DeserializeOwned> Process<R> {
             }
             code
         })?;
-        Ok(Process { pid, index, report, status: None, span: None, outcome: None, _result: PhantomData })
+        Ok(Process { pid, index, report: Some(report), status: None, span: None, outcome: None, _result: PhantomData })
     }
 }
 
@@ -274,7 +263,8 @@ impl<R: DeserializeOwned> Process<R> {
         // is recorded at once, whatever the report says.
         self.status = Some(how.clone());
         // A report that cannot be read is this join's error, not a lost child.
-        let report = match read_head(&self.report) {
+        let file = self.report.take().expect("read once, when the child is reaped");
+        let report = match read_head(&file) {
             Ok(report) => report,
             Err(e) => {
                 self.outcome = Some(Err(e));
@@ -287,113 +277,20 @@ impl<R: DeserializeOwned> Process<R> {
                 let mut finished = FINISHED.lock().unwrap_or_else(|e| e.into_inner());
                 // Bounded, as a pool's spans are: a program that never takes them loses the oldest.
                 if finished.len() >= 100_000 {
-                    finished.remove(0);
+                    finished.pop_front();
                 }
-                finished.push(span.clone());
+                finished.push_back(span.clone());
                 self.span = Some(span);
                 match (failure, value_len) {
                     (Some(f), _) => Err(f.into()),
-                    (None, Some(len)) => read_value(&self.report, len),
+                    (None, Some(len)) => read_value(&file, len),
                     (None, None) => Err(Error::Codec("the child's report holds neither a value nor a failure".into())),
                 }
             }
             None => Err(Error::ChildDied { pid: self.pid.as_raw(), how }),
         });
+        report::give_back(file);
         Ok(true)
-    }
-}
-
-/// Writes the report at the start of the child's file (on the stack when
-/// small, as it nearly always is: a heap allocation in a fresh child copies
-/// a page shared with the parent).
-fn write_head(out: &File, report: &Report) -> Result<()> {
-    let mut stack = [0u8; 1024];
-    let mut heap = Vec::new();
-    let frame: &[u8] = match postcard::to_slice(report, &mut stack[4..]) {
-        Ok(used) => {
-            let len = used.len();
-            stack[..4].copy_from_slice(&(len as u32).to_le_bytes());
-            &stack[..4 + len]
-        }
-        Err(_) => {
-            wire::push_frame(&mut heap, report)?;
-            &heap
-        }
-    };
-    out.write_all_at(frame, 0)?;
-    Ok(())
-}
-
-/// Writes the value's postcard at [`VALUE_AT`] in the child's file, in one
-/// pass (a small one from the stack); returns its length.
-fn write_value<R: Serialize>(out: &mut File, value: &R) -> Result<u64> {
-    use std::io::Write;
-    let mut stack = [0u8; 1024];
-    if let Ok(used) = postcard::to_slice(value, &mut stack) {
-        out.write_all_at(used, VALUE_AT)?;
-        return Ok(used.len() as u64);
-    }
-    out.seek(SeekFrom::Start(VALUE_AT))?;
-    let mut writer = std::io::BufWriter::with_capacity(64 * 1024, &mut *out);
-    postcard::to_io(value, &mut writer).map_err(|e| Error::Codec(format!("the result could not be encoded ({e})")))?;
-    writer.flush()?;
-    drop(writer);
-    Ok(out.stream_position()? - VALUE_AT)
-}
-
-/// Decodes the value the child left in its file: a large one from a
-/// mapping of the file's pages, a small one read into memory.
-fn read_value<R: DeserializeOwned>(file: &File, len: u64) -> Result<R> {
-    if len <= 1024 {
-        let mut stack = [0u8; 1024];
-        let bytes = &mut stack[..len as usize];
-        file.read_exact_at(bytes, VALUE_AT).map_err(|e| {
-            Error::Codec(format!("the child's report announces {len} bytes of value that cannot be read ({e})"))
-        })?;
-        return wire::decode(bytes);
-    }
-    let size = file.metadata()?.len();
-    let len = usize::try_from(len).ok().filter(|&n| n == 0 || VALUE_AT + n as u64 <= size).ok_or_else(|| {
-        Error::Codec(format!("the child's report announces {len} bytes of value, its file holds {size}"))
-    })?;
-    if len >= bulk::SHARED_FROM && bulk::available() {
-        // SAFETY: the child that wrote the file has exited (it was waited
-        // for), and nothing else writes or shrinks a report file.
-        let mapped = unsafe { bulk::map_file(file.as_fd(), VALUE_AT, len) }?;
-        return wire::decode(&mapped);
-    }
-    let mut bytes = vec![0u8; len];
-    file.read_exact_at(&mut bytes, VALUE_AT)?;
-    wire::decode(&bytes)
-}
-
-/// Reads the report at the start of the child's file; `None` if the child
-/// wrote none (it died first).
-fn read_head(file: &File) -> Result<Option<Report>> {
-    let mut len = [0u8; 4];
-    match file.read_exact_at(&mut len, 0) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e.into()),
-    }
-    let len = u32::from_le_bytes(len) as usize;
-    // No report is ever empty: zeros here are a hole, a child that ended
-    // (killed, say) after writing its value and before its report.
-    if len == 0 {
-        return Ok(None);
-    }
-    let mut stack = [0u8; 1024];
-    let mut heap = Vec::new();
-    let bytes = if len <= stack.len() {
-        &mut stack[..len]
-    } else {
-        heap.resize(len, 0);
-        &mut heap[..]
-    };
-    match file.read_exact_at(bytes, 4) {
-        Ok(()) => Ok(Some(wire::decode(bytes)?)),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -401,7 +298,7 @@ fn read_head(file: &File) -> Result<Option<Report>> {
 static NEXT_INDEX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Spans of the processes that ended since the last [`Process::take_spans`].
-static FINISHED: std::sync::Mutex<Vec<Span>> = std::sync::Mutex::new(Vec::new());
+static FINISHED: std::sync::Mutex<VecDeque<Span>> = std::sync::Mutex::new(VecDeque::new());
 
 impl Process<()> {
     /// The spans of the processes that ended since the last call, in the
@@ -419,7 +316,7 @@ impl Process<()> {
     /// assert_eq!(spans.iter().map(|s| s.index).collect::<Vec<_>>(), [0, 1, 2]);
     /// ```
     pub fn take_spans() -> Vec<Span> {
-        let mut spans = std::mem::take(&mut *FINISHED.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut spans = Vec::from(std::mem::take(&mut *FINISHED.lock().unwrap_or_else(|e| e.into_inner())));
         spans.sort_by_key(|s| s.index);
         spans.iter_mut().enumerate().for_each(|(i, s)| s.index = i);
         spans
@@ -432,19 +329,5 @@ impl<R> Drop for Process<R> {
             let _ = kill(self.pid, Signal::SIGKILL);
             let _ = waitpid(self.pid, None);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::os::unix::fs::FileExt;
-
-    /// A child killed after its value, before its report, left a hole of zeros.
-    #[test]
-    fn a_value_without_its_report_is_no_report() {
-        let file = super::bulk::report_file().unwrap();
-        assert!(super::read_head(&file).unwrap().is_none());
-        file.write_all_at(&[7u8; 100], super::VALUE_AT).unwrap();
-        assert!(super::read_head(&file).unwrap().is_none());
     }
 }
