@@ -181,7 +181,8 @@ fn print_without_newline(x: u64) -> u64 {
     x
 }
 
-fn what_a_task_prints_is_not_lost_when_the_pool_is_dropped() -> Result<(), Failed> {
+/// What `run` makes this process and its children print on stdout.
+fn stdout_of(run: impl FnOnce() -> Result<(), Failed>) -> Result<String, Failed> {
     use std::io::{Read, Seek};
     use std::os::fd::AsRawFd;
     let mut file = tempfile()?;
@@ -193,16 +194,57 @@ fn what_a_task_prints_is_not_lost_when_the_pool_is_dropped() -> Result<(), Faile
     }
     // SAFETY: both descriptors are open; stdout is put back below.
     unsafe { nix::libc::dup2(file.as_raw_fd(), 1) };
-    let pool = ProcessPool::new(1)?;
-    let r = pool.map(print_without_newline, [7]);
-    drop(pool);
+    let r = run();
+    {
+        use std::io::Write;
+        std::io::stdout().flush()?;
+    }
     // SAFETY: as above.
     unsafe { nix::libc::dup2(saved.as_raw_fd(), 1) };
     r?;
     let mut text = String::new();
     file.rewind()?;
     file.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+fn what_a_task_prints_is_not_lost_when_the_pool_is_dropped() -> Result<(), Failed> {
+    let text = stdout_of(|| {
+        let pool = ProcessPool::new(1)?;
+        pool.map(print_without_newline, [7])?;
+        drop(pool);
+        Ok(())
+    })?;
     check(text.contains("[task 7 printed this]"), format!("printed: {text:?}"))
+}
+
+/// A shut-down pool's idle workers are killed (sooner ended than told):
+/// what their tasks printed must be out already.
+fn what_a_task_prints_is_not_lost_when_the_pool_is_shut_down() -> Result<(), Failed> {
+    let text = stdout_of(|| {
+        let pool = ProcessPool::new(2)?;
+        pool.map(print_without_newline, [7, 8, 9])?;
+        pool.shutdown(Shutdown::Wait)?;
+        Ok(())
+    })?;
+    let all = ["[task 7 printed this]", "[task 8 printed this]", "[task 9 printed this]"];
+    check(all.iter().all(|t| text.contains(t)), format!("printed: {text:?}"))
+}
+
+fn slow_initializer() {
+    std::thread::sleep(Duration::from_millis(100));
+    print!("[initialized]");
+}
+
+/// A worker that never had a task may still be in the pool's initializer
+/// when the pool is shut down: it is let finish, not killed.
+fn a_shutdown_lets_an_initializer_finish() -> Result<(), Failed> {
+    let text = stdout_of(|| {
+        let pool = ProcessPool::builder(1).initializer(slow_initializer).build()?;
+        pool.shutdown(Shutdown::Wait)?;
+        Ok(())
+    })?;
+    check(text.contains("[initialized]"), format!("printed: {text:?}"))
 }
 
 fn tempfile() -> std::io::Result<std::fs::File> {
@@ -520,6 +562,11 @@ fn main() {
             replies_of_every_size_arrive_whole_and_wake_the_parent,
         ),
         Trial::test("a_worker_that_died_idle_is_reported_so", a_worker_that_died_idle_is_reported_so),
+        Trial::test(
+            "what_a_task_prints_is_not_lost_when_the_pool_is_shut_down",
+            what_a_task_prints_is_not_lost_when_the_pool_is_shut_down,
+        ),
+        Trial::test("a_shutdown_lets_an_initializer_finish", a_shutdown_lets_an_initializer_finish),
         Trial::test(
             "what_a_task_prints_is_not_lost_when_the_pool_is_dropped",
             what_a_task_prints_is_not_lost_when_the_pool_is_dropped,
