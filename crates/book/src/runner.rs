@@ -228,6 +228,7 @@ impl Runner {
             run_as: run_as.as_ref(),
             tag: "book",
             watch: Some(&watch),
+            keep: &[],
         };
         send(Event::Status("running".into()));
         let started = Instant::now();

@@ -90,6 +90,31 @@ pub enum Cmd {
     /// (internal) run the sequential reference for the baseline: input on stdin, answer on stdout
     #[command(hide = true)]
     Baseline { exercise: String },
+    /// (internal) the checker's witness on another host, for `verify --hosts`: started by the
+    /// checker through the remote shell; answers on stdin and stdout
+    #[command(hide = true)]
+    Relay {
+        #[arg(long)]
+        timeout: f64,
+        #[arg(long)]
+        scale: f64,
+        /// VALUE:LASTS,... (course seconds)
+        #[arg(long, default_value = "")]
+        lasting: String,
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// (internal) mpirun's remote shell under `verify --hosts`: `knock --doors FILE HOST COMMAND...`
+    /// asks the checker's relay on HOST to start COMMAND (`--door PATH COMMAND...` on HOST itself)
+    #[command(hide = true)]
+    Knock {
+        #[arg(long, conflicts_with = "door")]
+        doors: Option<PathBuf>,
+        #[arg(long)]
+        door: Option<PathBuf>,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        words: Vec<String>,
+    },
     /// (internal) write every starter under OUT, or check that the exercises folder holds them
     #[command(hide = true)]
     Starters {
@@ -115,6 +140,12 @@ pub struct Grading {
     /// code: itself (3), a pass (0) or a failure (1). The verdict printed stays "inconclusive".
     #[arg(long, value_enum, default_value_t = InconclusiveAs::Inconclusive)]
     pub inconclusive: InconclusiveAs,
+    /// The MPI exercise only: run its ranks on the hosts of this Open MPI hostfile (`NAME
+    /// slots=N` per line), one rank per slot. On every host but this one the checker first starts a
+    /// witness of its own through the remote shell (ssh, or `OMPI_MCA_plm_rsh_agent`): the checker
+    /// must be at the same path there, and the run's folder ($TMPDIR) on a filesystem every host sees.
+    #[arg(long)]
+    pub hosts: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -18,6 +18,7 @@ mod engine;
 mod evidence;
 mod grade;
 mod handoff;
+mod hosts;
 mod inputs;
 mod manifest;
 mod progress;
@@ -47,6 +48,26 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<i32, String> {
+    // The relay and its door run on another host, for a checker elsewhere.
+    match &cli.command {
+        Some(Cmd::Relay { timeout, scale, lasting, input }) => {
+            let lasting = hosts::relay::parse_lasting(lasting)?;
+            let args = hosts::relay::Args { timeout: *timeout, scale: *scale, lasting, input: input.clone() };
+            return Ok(hosts::relay::main(args));
+        }
+        Some(Cmd::Knock { doors, door, words }) => {
+            return match (doors, door) {
+                (Some(doors), _) => {
+                    let (host, command) = words.split_first().ok_or("knock --doors FILE HOST COMMAND...")?;
+                    let door = hosts::knock::door_of(doors, host)?;
+                    Ok(hosts::knock::main(&door, Some(host), command))
+                }
+                (None, Some(door)) => Ok(hosts::knock::main(door, None, words)),
+                (None, None) => Err("knock needs --doors FILE or --door PATH".into()),
+            };
+        }
+        _ => {}
+    }
     // Drawing traces needs no exercises folder.
     if let Some(Cmd::Timeline { files, axis, names, like }) = &cli.command {
         let (axis, names) = match like {
@@ -126,6 +147,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             all.extend(args);
             handoff::hand_off(repo, &handoff::CLASS, all)
         }
+        Some(Cmd::Relay { .. } | Cmd::Knock { .. }) => unreachable!("handled above"),
         Some(Cmd::Baseline { exercise }) => {
             verify::run_baseline(manifest.find(&exercise)?)?;
             Ok(0)
@@ -146,6 +168,7 @@ fn options(dir: &Path, g: &Grading, json: bool) -> verify::Options {
             max_output: 1 << 20,
         },
         quiet: json,
+        hosts: g.hosts.clone(),
     }
 }
 

@@ -58,6 +58,10 @@ pub struct Evidence {
     pub ran_in_main_process: usize,
     /// Processes of the run the kernel showed the checker while it ran.
     pub processes_seen_by_kernel: usize,
+    /// Other hosts whose tasks the checker's relays there witnessed
+    /// (`verify --hosts`), by the names the hostfile gives them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_hosts: Vec<String>,
 }
 
 /// Why grading stopped early: the status it gives and the deciding reason first.
@@ -200,6 +204,13 @@ impl Verdict {
                 "  trace: {} task(s) in {} process(es), {} lane(s), at most {} at once; the kernel saw {} process(es)",
                 e.tasks, e.processes, e.lanes, e.max_concurrency, e.processes_seen_by_kernel
             );
+            if !e.other_hosts.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "  on other hosts too: {}, each witnessed by the checker's relay there, its clock moved onto this one",
+                    e.other_hosts.join(", ")
+                );
+            }
         }
         if let Some(t) = &self.timeline {
             for line in t.lines() {

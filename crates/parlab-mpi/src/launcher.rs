@@ -96,6 +96,40 @@ impl Launcher {
         args
     }
 
+    /// The arguments that start one rank per slot of the hosts in `hostfile`
+    /// (`ranks` in all), dealt one host at a time (`--map-by node`), starting
+    /// the daemons of the other hosts through `agent` (Open MPI's remote
+    /// shell, `plm_rsh_agent`). Open MPI's flags: Err for another MPI.
+    ///
+    /// ```
+    /// use parlab_mpi::launcher::Launcher;
+    ///
+    /// let l = Launcher { as_root: false, ..Launcher::at("mpirun", true) };
+    /// let args = l.args_on_hosts("hosts".as_ref(), 2, "ssh", "./ranks").unwrap();
+    /// assert_eq!(args[..6], ["-np", "2", "--hostfile", "hosts", "--map-by", "node"]);
+    /// assert!(Launcher::at("mpiexec", false).args_on_hosts("hosts".as_ref(), 2, "ssh", "p").is_err());
+    /// ```
+    pub fn args_on_hosts(
+        &self,
+        hostfile: &Path,
+        ranks: usize,
+        agent: &str,
+        program: impl AsRef<Path>,
+    ) -> Result<Vec<OsString>, String> {
+        if !self.open_mpi {
+            return Err(format!("{} is not Open MPI's: ranks on several hosts need Open MPI", self.program.display()));
+        }
+        let mut args: Vec<OsString> =
+            vec!["-np".into(), ranks.to_string().into(), "--hostfile".into(), hostfile.into()];
+        args.extend(["--map-by", "node", "--bind-to", "none", "--mca", "plm_rsh_agent"].map(OsString::from));
+        args.push(agent.into());
+        if self.as_root {
+            args.push("--allow-run-as-root".into());
+        }
+        args.push(program.as_ref().as_os_str().to_owned());
+        Ok(args)
+    }
+
     /// A command that starts `ranks` copies of `program`.
     ///
     /// ```no_run

@@ -16,7 +16,7 @@
 //! let dir = std::env::temp_dir();
 //! let args = ["-c".into(), "echo hi".into()];
 //! let spec = Spec { program: "/bin/sh".as_ref(), args: &args, envs: &[], cwd: &dir, limits: &limits,
-//!                   run_as: None, tag: "doc", watch: None };
+//!                   run_as: None, tag: "doc", watch: None, keep: &[] };
 //! let outcome = run(&spec)?;
 //! assert_eq!(outcome.stdout, "hi\n");
 //! assert_eq!(outcome.ending, parlab_sandbox::Ending::Exited(0));
@@ -97,6 +97,9 @@ pub struct Spec<'a> {
     /// Who sees the output as it comes, and may stop the run; `None` when
     /// only the outcome matters.
     pub watch: Option<&'a Watch>,
+    /// The caller's own children that run beside the program (the checker's
+    /// relays to other hosts): not orphans of the run, never killed with it.
+    pub keep: &'a [i32],
 }
 
 /// Called with each piece of output as it is read.
@@ -324,7 +327,7 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
     } else {
         ending
     };
-    clean_up(pid, cap_ref);
+    clean_up(pid, cap_ref, spec.keep);
     let _ = rx.recv(); // the program itself, reaped by the waiter
     let _ = waiter.join();
     {
@@ -361,7 +364,7 @@ pub fn run(spec: &Spec) -> std::io::Result<RunOutcome> {
 
 /// Kills the session's group, every cgroup member and every orphan handed to
 /// us, until none is left, and reaps them.
-fn clean_up(group: i32, cap: &ProcessCap) {
+fn clean_up(group: i32, cap: &ProcessCap, keep: &[i32]) {
     let me = std::process::id() as i32;
     for _ in 0..500 {
         let _ = kill(Pid::from_raw(-group), Signal::SIGKILL);
@@ -369,7 +372,7 @@ fn clean_up(group: i32, cap: &ProcessCap) {
         // Members of the session in groups of their own (mpirun puts each
         // rank in one), then the cgroup's, then orphans handed to us.
         let others = procs::session_members(group).into_iter().filter(|&p| p != group);
-        let orphans = procs::children_of(me).into_iter().filter(|&p| p != group);
+        let orphans = procs::children_of(me).into_iter().filter(|&p| p != group && !keep.contains(&p));
         for p in others.chain(cap.members()).chain(orphans) {
             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
             left += 1;

@@ -26,12 +26,17 @@ pub struct Run<'a> {
     pub time_scale: f64,
     /// CPU-seconds the checker's own sequential run of the work used, if known.
     pub work_cpu_secs: Option<f64>,
+    /// How many ranks an MPI run was given, where not one per CPU here
+    /// (`--hosts`: one per slot of the hostfile).
+    pub ranks: Option<usize>,
 }
 
 impl Run<'_> {
-    /// The parent of `pid` when it reported (else when the process log first saw it).
+    /// The parent of `pid`, a process of this host, when it reported (else
+    /// when the process log first saw it).
     fn parent_of(&self, pid: i32) -> Option<i32> {
-        self.calls.iter().find(|c| c.pid == pid).and_then(|c| c.parent).or_else(|| self.processes.parent_of(pid))
+        let mut here = self.calls.iter().filter(|c| c.host.is_none());
+        here.find(|c| c.pid == pid).and_then(|c| c.parent).or_else(|| self.processes.parent_of(pid))
     }
 }
 
@@ -74,6 +79,12 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
         max_concurrency: trace.max_concurrency(),
         ran_in_main_process: in_main,
         processes_seen_by_kernel: seen.len(),
+        other_hosts: {
+            let mut hosts: Vec<String> = run.calls.iter().filter_map(|c| c.host.clone()).collect();
+            hosts.sort();
+            hosts.dedup();
+            hosts
+        },
     };
     let n = spans.len();
     let mut problems = Vec::new();
@@ -115,7 +126,7 @@ pub fn shape(ex: &Exercise, input: &Input, run: &Run, spans: &[Span], usable_cpu
             }
         }
         WhereRule::ThreadsAndProcesses => problems.extend(threads_and_processes(spans, main_pid, usable_cpus)),
-        WhereRule::Ranks => problems.extend(ranks(input, run, spans, ranks_for(usable_cpus))),
+        WhereRule::Ranks => problems.extend(ranks(input, run, spans, run.ranks.unwrap_or(ranks_for(usable_cpus)))),
         _ => {}
     }
     let concurrency = ev.max_concurrency;

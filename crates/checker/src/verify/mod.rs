@@ -33,6 +33,8 @@ pub struct Options {
     pub limits: Limits,
     /// Keep cargo quiet (JSON mode): errors go into the verdict instead.
     pub quiet: bool,
+    /// An Open MPI hostfile: the MPI exercise's ranks on its hosts ([`crate::hosts`]).
+    pub hosts: Option<std::path::PathBuf>,
 }
 
 pub fn verify(ex: &Exercise, opts: &Options) -> Verdict {
@@ -54,6 +56,16 @@ fn steps(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
         })?),
         _ => None,
     };
+    let hosts = match (&opts.hosts, launcher.is_some()) {
+        (None, _) => None,
+        (Some(_), false) => {
+            return Err(Stop::failed(format!(
+                "--hosts puts an MPI exercise's ranks on several hosts: {} does not run on MPI ranks",
+                ex.name
+            )));
+        }
+        (Some(path), true) => Some(crate::hosts::Hostfile::read(path).map_err(Stop::failed)?),
+    };
     // Cargo shows its own progress while it builds.
     let built = crate::compile::build(&opts.dir, &ex.name, &ex.package(), opts.quiet).map_err(|e| {
         let libclang = launcher.is_some() && e.contains("libclang");
@@ -62,7 +74,7 @@ fn steps(ex: &Exercise, opts: &Options, seed: u64, v: &mut Verdict) -> Result<()
     crate::engine::check(&opts.dir, &ex.package()).map_err(Stop::failed)?;
     let input = Input::draw(ex, &mut fastrand::Rng::with_seed(seed));
     let expectation = Expectation::of(ex, &input, &v.cpus);
-    let mut session = Session::new(ex, opts, &built, &input, launcher);
+    let mut session = Session::new(ex, opts, &built, &input, launcher, hosts);
 
     // The program runs first: one that is not done, crashes or never ends
     // is told so without waiting for the baseline (five seconds of MPI

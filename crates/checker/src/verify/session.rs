@@ -74,6 +74,8 @@ pub(super) struct Session<'a> {
     limits: parlab_sandbox::Limits,
     /// For an MPI exercise: the launcher, and how many ranks and CPUs it uses.
     launcher: Option<(parlab_mpi::launcher::Launcher, usize, usize)>,
+    /// For the MPI exercise with `--hosts`: the hosts its ranks run on.
+    hosts: Option<crate::hosts::Hostfile>,
     /// CPU-seconds the work took in the checker's sequential runs (the least).
     work_cpu_secs: Option<f64>,
     /// The runs that showed a problem timing alone could cause.
@@ -87,6 +89,7 @@ impl<'a> Session<'a> {
         built: &Path,
         input: &'a Input,
         launcher: Option<parlab_mpi::launcher::Launcher>,
+        hosts: Option<crate::hosts::Hostfile>,
     ) -> Session<'a> {
         let mut limits = opts.limits.clone();
         if ex.input == crate::manifest::InputKind::ManyWaits {
@@ -94,7 +97,8 @@ impl<'a> Session<'a> {
         }
         let launcher = launcher.map(|l| {
             let usable = parlab::Cpus::detect().usable;
-            (l, crate::evidence::ranks_for(usable), usable)
+            let ranks = hosts.as_ref().map_or_else(|| crate::evidence::ranks_for(usable), |h| h.ranks());
+            (l, ranks, usable)
         });
         Session {
             ex,
@@ -106,6 +110,7 @@ impl<'a> Session<'a> {
             runs: 0,
             limits,
             launcher,
+            hosts,
             work_cpu_secs: None,
             noisy_runs: Vec::new(),
         }
@@ -197,16 +202,31 @@ impl<'a> Session<'a> {
             .map_err(|e| cant("listen for the workloads' reports", &e))?;
         let answer = dir.path().join("answer.json");
         let envs: Vec<(&str, OsString)> = vec![
-            (INPUT_ENV, input.into()),
+            (INPUT_ENV, input.clone().into()),
             (ANSWER_ENV, answer.clone().into()),
             (TIME_SCALE_ENV, self.opts.time_scale.to_string().into()),
             (WITNESS_ENV, witness.path().into()),
         ];
-        let launch_args = self.launcher.as_ref().map(|(l, ranks, usable)| l.args(*ranks, *usable, &program));
+        // On other hosts, the checker's relays first: the ranks there report to them.
+        let relays = match &self.hosts {
+            Some(hosts) => Some(self.start_relays(hosts, dir.path(), &input)?),
+            None => None,
+        };
+        let launch_args = match (&self.launcher, &relays, &self.hosts) {
+            (Some((l, ranks, _)), Some((_, agent)), Some(hosts)) => {
+                // A copy the program's user may read (mpirun runs as that user).
+                let copy = dir.path().join("hostfile");
+                std::fs::copy(&hosts.path, &copy).map_err(|e| cant("copy the hostfile", &e))?;
+                Some(l.args_on_hosts(&copy, *ranks, agent, &program).map_err(Stop::failed)?)
+            }
+            (Some((l, ranks, usable)), ..) => Some(l.args(*ranks, *usable, &program)),
+            _ => None,
+        };
         let (program, args) = match (&self.launcher, &launch_args) {
             (Some((l, ..)), Some(args)) => (l.program.as_path(), args.as_slice()),
             _ => (program.as_path(), &[][..]),
         };
+        let keep: Vec<i32> = relays.as_ref().map_or_else(Vec::new, |(r, _)| r.pids());
         let spec = sandbox::Spec {
             program,
             args,
@@ -216,16 +236,65 @@ impl<'a> Session<'a> {
             run_as: self.run_as.as_ref(),
             tag: &self.ex.name,
             watch: None,
+            keep: &keep,
         };
         let started = std::time::SystemTime::now();
         let outcome = sandbox::run(&spec);
-        let calls = witness.finish();
+        let mut calls = witness.finish();
+        let (mut remote_cpu, mut remote_cpu_here) = (0.0, 0.0);
+        if let Some((relays, _)) = relays {
+            match (relays.finish(), &mut calls) {
+                (Ok(gathered), Ok(here)) => {
+                    here.extend(gathered.calls);
+                    here.sort_by_key(|c| c.start_ns);
+                    (remote_cpu, remote_cpu_here) = (gathered.cpu_secs, gathered.cpu_secs_here);
+                }
+                (Err(why), _) => calls = Err(why),
+                (Ok(_), Err(_)) => {}
+            }
+        }
         let got = read_answer(&answer);
         if let Some(user) = &self.run_as {
             user.sweep_temporary_files(started, dir.path());
         }
-        let outcome = outcome.map_err(|e| cant("start your program", &e))?;
+        let mut outcome = outcome.map_err(|e| cant("start your program", &e))?;
+        // The program's CPU time includes its ranks' on other hosts, as
+        // their relays measured it; ranks of a "host" that is this very
+        // machine (the simulated pair) are not other programs.
+        outcome.cpu_secs += remote_cpu;
+        outcome.others_cpu_secs = outcome.others_cpu_secs.map(|o| (o - remote_cpu_here).max(0.0));
         Ok(Ran { outcome, calls, got })
+    }
+
+    /// Starts the checker's relay on every other host of `hosts`, for a run
+    /// in `dir` reading `input`; the relays, and the remote shell to give
+    /// `mpirun` ([`crate::hosts::knock`], as one line of words).
+    fn start_relays(
+        &self,
+        hosts: &crate::hosts::Hostfile,
+        dir: &Path,
+        input: &Path,
+    ) -> Result<(crate::hosts::Relays, String), Stop> {
+        let args = crate::hosts::relay::Args {
+            timeout: self.limits.wall.as_secs_f64(),
+            scale: self.opts.time_scale,
+            lasting: self.input.lasting(),
+            input: input.to_path_buf(),
+        };
+        let relays = crate::hosts::Relays::start(hosts, &args.words()).map_err(Stop::failed)?;
+        let doors = dir.join("doors");
+        std::fs::write(&doors, &relays.doors)
+            .map_err(|e| Stop::failed(format!("cannot write {}: {e}", doors.display())))?;
+        let me = std::env::current_exe().map_err(|e| Stop::failed(format!("cannot find the checker itself: {e}")))?;
+        let knock = runnable_copy(&me, dir).map_err(Stop::failed)?;
+        // Open MPI splits its agent setting at spaces: the paths must have none.
+        let agent = format!("{} knock --doors {}", knock.display(), doors.display());
+        if knock.to_string_lossy().contains(' ') || doors.to_string_lossy().contains(' ') {
+            return Err(Stop::failed(format!(
+                "the checker's path has a space, which mpirun's agent setting cannot hold: {agent}"
+            )));
+        }
+        Ok((relays, agent))
     }
 
     /// Whether the run ended as a finished program does: not stopped at a
@@ -274,6 +343,7 @@ impl<'a> Session<'a> {
             processes: &outcome.processes,
             time_scale: self.opts.time_scale,
             work_cpu_secs,
+            ranks: self.hosts.as_ref().map(crate::hosts::Hostfile::ranks),
         }
     }
 
@@ -336,6 +406,21 @@ impl<'a> Session<'a> {
         });
         Ok(LearnerRun { timing, evidence: traced.then_some(ev), timeline, doubt })
     }
+}
+
+/// `program` itself if every user may run it, else a copy in `dir` (the
+/// run's folder, which the program's user may read): `mpirun`, run as that
+/// user, starts it as its remote shell.
+fn runnable_copy(program: &Path, dir: &Path) -> Result<PathBuf, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let others_may = |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0);
+    if others_may(program) && program.ancestors().skip(1).all(|d| d.as_os_str().is_empty() || others_may(d)) {
+        return Ok(program.to_path_buf());
+    }
+    let copy = dir.join("checker");
+    std::fs::copy(program, &copy).map_err(|e| format!("cannot copy the checker for mpirun: {e}"))?;
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+    Ok(copy)
 }
 
 /// The most of an answer file the checker reads.

@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// What a workload call said it would do.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Work {
     /// `task_with(s)` (or the tutorial's `task`, s = 1): sleep `s` course seconds.
     Sleep(f64),
@@ -50,7 +50,7 @@ impl std::fmt::Display for Work {
 }
 
 /// How a witnessed call ended.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct End {
     /// When the result arrived, on the checker's clock ([`parlab::now_ns`]).
     pub at_ns: u64,
@@ -61,8 +61,9 @@ pub struct End {
     pub cpu_ns: Option<u64>,
 }
 
-/// One workload call, as the checker witnessed it.
-#[derive(Debug, Clone)]
+/// One workload call, as the checker witnessed it (or a relay of the
+/// checker's on another host: [`crate::hosts`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     /// The process that started it, as the kernel says.
     pub pid: i32,
@@ -72,6 +73,11 @@ pub struct Call {
     /// `pid`'s session and parent when it spoke, from `/proc`.
     pub session: Option<i32>,
     pub parent: Option<i32>,
+    /// The file name of the parent's executable then (`orted`, `mpirun`...).
+    pub parent_exe: Option<String>,
+    /// The host it ran on, when not this one (a relay's call, its times
+    /// moved onto this checker's clock).
+    pub host: Option<String>,
     pub work: Work,
     /// When the start arrived, on the checker's clock.
     pub start_ns: u64,
@@ -173,8 +179,9 @@ struct Loop {
     calls: Vec<Call>,
     /// Calls whose connection closed before their end: did their process end too?
     closing: Vec<(Call, std::time::Instant)>,
-    /// Session and parent of each process that reported, read at its first report.
-    stats: std::collections::HashMap<i32, Option<procs::Stat>>,
+    /// Session and parent of each process that reported, and the parent's
+    /// executable, read at its first report.
+    stats: std::collections::HashMap<i32, (Option<procs::Stat>, Option<String>)>,
 }
 
 impl Loop {
@@ -288,13 +295,22 @@ impl Loop {
             }
             Work::Count(..) | Work::Tiny(_) => thread_cpu_ns(pid, tid).ok_or_else(not_its_thread)?,
         };
-        let stat = *self.stats.entry(pid).or_insert_with(|| procs::stat(pid));
+        let (stat, parent_exe) = self
+            .stats
+            .entry(pid)
+            .or_insert_with(|| {
+                let stat = procs::stat(pid);
+                (stat, stat.and_then(|s| exe_name(s.ppid)))
+            })
+            .clone();
         let mut call = Call {
             pid,
             uid,
             tid,
             session: stat.map(|s| s.session),
             parent: stat.map(|s| s.ppid),
+            parent_exe,
+            host: None,
             work: work.clone(),
             start_ns,
             end: None,
@@ -374,6 +390,12 @@ fn parse_work(v: &Value) -> Option<Work> {
         return Some(Work::Tiny(n.as_u64()?));
     }
     v.get("fragile").and_then(Value::as_u64).map(Work::Fragile)
+}
+
+/// The file name of `pid`'s executable, as the kernel links it.
+fn exe_name(pid: i32) -> Option<String> {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
+    Some(exe.file_name()?.to_string_lossy().into_owned())
 }
 
 /// CPU time thread `tid` of `pid` has used, in nanoseconds (Linux's schedstat).

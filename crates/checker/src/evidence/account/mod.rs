@@ -86,13 +86,16 @@ pub fn account(input: &Input, run: &Run) -> Result<Vec<Span>, String> {
         }
         Input::Ranks(a, b) => {
             let calls = counting(run)?;
-            if let Some(c) = calls.iter().find(|c| c.pid == run.main_pid) {
+            // A call from another host was checked there, by the checker's
+            // relay: a child of the MPI daemon it started ([`crate::hosts`]).
+            let here: Vec<&&Call> = calls.iter().filter(|c| c.host.is_none()).collect();
+            if let Some(c) = here.iter().find(|c| c.pid == run.main_pid) {
                 return Err(format!(
                     "mpirun itself (process {}) reported a count: the report was not written by the course workloads",
                     c.pid
                 ));
             }
-            if let Some(c) = calls.iter().find(|c| run.parent_of(c.pid) != Some(run.main_pid)) {
+            if let Some(c) = here.iter().find(|c| run.parent_of(c.pid) != Some(run.main_pid)) {
                 return Err(format!(
                     "process {} counted a part, but mpirun did not start it (a process started inside a rank): on \
                      MPI every rank counts its own part, in its own process",
@@ -137,7 +140,8 @@ pub fn account(input: &Input, run: &Run) -> Result<Vec<Span>, String> {
 /// A call counts only if it came from a process of the run, as the run's
 /// user, and was ended by the process that started it.
 fn from_the_run(c: &Call, run: &Run) -> Result<(), String> {
-    if c.uid != run.uid || c.session != Some(run.main_pid) {
+    // Another host's relay checked its calls' user and session there.
+    if c.host.is_none() && (c.uid != run.uid || c.session != Some(run.main_pid)) {
         return Err(format!(
             "process {} reported {} to the checker, but it is not part of your program's run (another session or \
              user): only the tasks of your program count",

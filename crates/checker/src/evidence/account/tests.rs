@@ -7,6 +7,8 @@ fn call(pid: i32, a: u64, b: u64) -> Call {
         tid: pid,
         session: Some(1),
         parent: Some(1),
+        parent_exe: None,
+        host: None,
         work: Work::Count(a, b),
         start_ns: 0,
         end: None,
@@ -27,8 +29,15 @@ fn counting_with_less_cpu_than_the_work_fails_and_a_little_less_depends_on_the_m
         });
         vec![c]
     };
-    let run =
-        |calls| Run { calls, main_pid: 1, uid: 0, processes: &processes, time_scale: 1.0, work_cpu_secs: Some(0.2) };
+    let run = |calls| Run {
+        calls,
+        main_pid: 1,
+        uid: 0,
+        processes: &processes,
+        time_scale: 1.0,
+        work_cpu_secs: Some(0.2),
+        ranks: None,
+    };
     let (honest, short, none) = (counted(190), counted(150), counted(10));
     assert!(right_counts(&run(&honest)).is_ok() && short_of_cpu(&run(&honest)).is_none());
     assert!(right_counts(&run(&short)).is_ok(), "0.75 of the work: not failed whatever the machine does");
