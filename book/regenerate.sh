@@ -28,8 +28,23 @@ if command -v mpirun >/dev/null && command -v mpicc >/dev/null; then
         crates/parlab-mpi/two-hosts.sh sh -c 'unset PARLAB_SVG_DIR; exec mpirun --allow-run-as-root -np 2 \
             --bind-to none --hostfile "$PARLAB_HOSTFILE" -x NO_COLOR -x PARLAB_TIME_SCALE \
             target/release/examples/13_mpi' >book/src/output/13_mpi_two_hosts.txt 2>&1
+        # And the checker grading exercise 13's reference with a rank on
+        # each host (`verify --hosts`), in an exercises folder of its own;
+        # its long lines folded to the book's 90 columns.
+        echo "grading exercise 13 on two hosts" >&2
+        cargo build --release -q -p checker
+        grading="$PWD/target/book-grading"
+        rm -rf "$grading" && mkdir -p "$grading"
+        cp exercises/manifest.toml exercises/Cargo.toml exercises/Cargo.lock "$grading/"
+        target/release/checker --dir "$grading" starters --write "$grading"
+        for d in "$grading"/*/; do cp "exercises/$(basename "$d")/Cargo.toml" "$d"; done
+        sed -i "s|\"../crates/|\"$PWD/crates/|g" "$grading/Cargo.toml"
+        cp solutions/13_mpi_ranks/src/main.rs "$grading/13_mpi_ranks/src/main.rs"
+        CARGO_TARGET_DIR="$PWD/target/book-grading-target" crates/parlab-mpi/two-hosts.sh sh -c \
+            'exec "$0" --dir "$1" verify 13 --seed 1 --hosts "$PARLAB_HOSTFILE"' \
+            "$PWD/target/release/checker" "$grading" | fold -s -w 90 >book/src/output/13_checker_two_hosts.txt
     else
-        echo "not root, or no iproute2: book/src/output/13_mpi_two_hosts.txt is left as it is" >&2
+        echo "not root, or no iproute2: book/src/output/13_*two_hosts.txt are left as they are" >&2
     fi
 else
     echo "no MPI: book/src/output/13_mpi.txt is left as it is" >&2
