@@ -297,7 +297,13 @@ pub fn ranks_for(usable: usize) -> usize {
 fn ranks(input: &Input, run: &Run, spans: &[Span], want: usize) -> Vec<Problem> {
     let mut problems = Vec::new();
     let trace = Trace::from_spans("", spans.to_vec());
-    let counted = trace.pids().len();
+    // A rank is a process of a host: two hosts may each have a process of
+    // one pid (`--hosts`).
+    let counting = || run.calls.iter().filter(|c| matches!(c.work, crate::witness::Work::Count(..)) && c.end.is_some());
+    let mut rank_processes: Vec<(Option<&str>, i32)> = counting().map(|c| (c.host.as_deref(), c.pid)).collect();
+    rank_processes.sort_unstable();
+    rank_processes.dedup();
+    let counted = rank_processes.len();
     if counted < want {
         problems.push(problem(format!(
             "the count ran on {counted} of the {want} ranks: every rank must count its own part (take part \
@@ -309,19 +315,18 @@ fn ranks(input: &Input, run: &Run, spans: &[Span], want: usize) -> Vec<Problem> 
         Input::Ranks(a, b) => (b - a) as f64,
         _ => 0.0,
     };
-    for pid in trace.pids() {
-        let mine: u64 = run
-            .calls
-            .iter()
-            .filter(|c| c.pid == pid)
+    for &(host, pid) in &rank_processes {
+        let mine: u64 = counting()
+            .filter(|c| c.pid == pid && c.host.as_deref() == host)
             .map(|c| match c.work {
                 crate::witness::Work::Count(a, b) => b.saturating_sub(a),
                 _ => 0,
             })
             .sum();
         if counted >= 2 && (mine as f64) < width / (2.0 * counted as f64) {
+            let on = host.map(|h| format!(" on {h}")).unwrap_or_default();
             problems.push(problem(format!(
-                "rank process {pid} counted {:.0}% of the range, where an even share is {:.0}%: give every rank \
+                "rank process {pid}{on} counted {:.0}% of the range, where an even share is {:.0}%: give every rank \
                  an equal part",
                 100.0 * mine as f64 / width.max(1.0),
                 100.0 / counted as f64

@@ -64,3 +64,32 @@ fn values_are_held_to_the_input_once_each() {
     assert!(same_values(&[1, 2], &[1, 2, 2], name).unwrap_err().contains("f(2) ran 2 times"));
     assert!(same_values(&[1, 2], &[1, 3], name).unwrap_err().contains("f(3), which the input does not ask for"));
 }
+
+/// Ranks on two hosts may have one pid: two processes all the same.
+#[test]
+fn two_hosts_ranks_of_one_pid_are_two_ranks() {
+    let processes = parlab_sandbox::procs::ProcessLog::new(None, 0);
+    let ended = |mut c: Call, host: Option<&str>| {
+        c.host = host.map(String::from);
+        c.end = Some(crate::witness::End { at_ns: 10, result: serde_json::json!(0), pid: c.pid, cpu_ns: None });
+        c
+    };
+    let calls = [ended(call(5, 0, 50), None), ended(call(5, 50, 100), Some("host-b"))];
+    let run = Run {
+        calls: &calls,
+        main_pid: 1,
+        uid: 0,
+        processes: &processes,
+        time_scale: 1.0,
+        work_cpu_secs: None,
+        ranks: Some(2),
+    };
+    // As `account` makes them: one span per call, both of pid 5.
+    let span = |i| parlab::Span { index: i, pid: 5, tid: 5, worker: 0, tasks: 1, start_ns: 0, end_ns: 10, sleep: None };
+    let problems = super::super::ranks(&Input::Ranks(0, 100), &run, &[span(0), span(1)], 2);
+    assert!(problems.is_empty(), "{problems:?}");
+    let alone = [ended(call(5, 0, 100), None)];
+    let run = Run { calls: &alone, ..run };
+    let problems = super::super::ranks(&Input::Ranks(0, 100), &run, &[span(0)], 2);
+    assert!(problems[0].reason.contains("the count ran on 1 of the 2 ranks"), "{problems:?}");
+}
