@@ -173,6 +173,34 @@ fn on_two_hosts_the_reference_passes_and_wrong_ranks_fail() {
     let (code, v) = verdict_on_two_hosts("hosts-handed", &handed);
     assert_eq!((code, v["verdict"].as_str()), (1, Some("failed")), "{v}");
     assert!(deciding(&v).contains("the MPI daemon there did not start it"), "{}", reasons(&v));
+
+    // Found by a red team: the part handed to a grandchild whose parent is a
+    // copy of the program named like the daemon (`orted`) passed a rule that
+    // looked at the parent's executable's name.
+    let fake_daemon = with_body(
+        "    let (a, b) = split_range(end - start, size)[rank];\n    let part = (start + a, start + b);\n    \
+         let mine = if rank == 1 {\n        let dir = std::env::temp_dir().join(format!(\"fake-{}\", \
+         std::process::id()));\n        std::fs::create_dir_all(&dir).unwrap();\n        let fake = \
+         dir.join(\"orted\");\n        std::fs::copy(\"/proc/self/exe\", &fake).unwrap();\n        let out = \
+         std::process::Command::new(&fake).env(\"MIDDLE\", format!(\"{} {}\", part.0, part.1)).output().unwrap();\n        \
+         let _ = std::fs::remove_dir_all(&dir);\n        \
+         String::from_utf8_lossy(&out.stdout).trim().parse::<u64>().unwrap()\n    } else {\n        \
+         count_primes(part)\n    };\n    let mut total = 0u64;\n    if rank == 0 {\n        \
+         root.reduce_into_root(&mine, &mut total, SystemOperation::sum());\n    } else {\n        \
+         root.reduce_into(&mine, SystemOperation::sum());\n    }\n",
+    )
+    .replace(
+        "fn main() {\n",
+        "fn main() {\n    if let Ok(part) = std::env::var(\"PART\") {\n        let v: Vec<u64> = \
+         part.split(' ').map(|x| x.parse().unwrap()).collect();\n        println!(\"{}\", count_primes((v[0], \
+         v[1])));\n        return;\n    }\n    if let Ok(part) = std::env::var(\"MIDDLE\") {\n        let out = \
+         std::process::Command::new(\"/proc/self/exe\").env_remove(\"MIDDLE\").env(\"PART\", \
+         part).output().unwrap();\n        print!(\"{}\", String::from_utf8_lossy(&out.stdout));\n        \
+         return;\n    }\n",
+    );
+    let (code, v) = verdict_on_two_hosts("hosts-fake-daemon", &fake_daemon);
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("failed")), "{v}");
+    assert!(deciding(&v).contains("the MPI daemon there did not start it"), "{}", reasons(&v));
     assert!(no_learner_process(), "a process of the learner's is still running");
     assert!(no_cgroup_left(), "a run's cgroup was left behind");
 }

@@ -401,7 +401,6 @@ mod tests {
             tid: 1,
             session: None,
             parent: None,
-            parent_exe: None,
             host: None,
             work: crate::witness::Work::Count(0, 1),
             start_ns: 3_600_000_000_100,

@@ -90,6 +90,8 @@ pub fn main(args: Args) -> i32 {
 #[derive(Default)]
 struct Launch {
     outcome: Option<sandbox::RunOutcome>,
+    /// The MPI daemon's pid: the ranks are its children.
+    daemon: Option<i32>,
     output: String,
 }
 
@@ -132,7 +134,8 @@ fn serve(args: &Args) -> Result<(), String> {
         let launch = std::mem::take(&mut *launch.lock().unwrap_or_else(|e| e.into_inner()));
         let uid = run_as.as_ref().map_or_else(|| nix::unistd::geteuid().as_raw(), RunAs::uid);
         let host = super::hostname();
-        let calls = calls.and_then(|calls| from_ranks(calls, launch.outcome.as_ref().map(|o| o.pid), uid, &host));
+        let session = launch.outcome.as_ref().map(|o| o.pid);
+        let calls = calls.and_then(|calls| from_ranks(calls, session, launch.daemon, uid, &host));
         let cpu_secs = launch.outcome.as_ref().map_or(0.0, |o| o.cpu_secs);
         say(&Said::Finished(Finished { calls, cpu_secs, output: launch.output }));
     }
@@ -194,9 +197,9 @@ fn open_door(
         );
         let Some(command) = knocked(&conn) else { continue };
         launched = true;
-        let (code, outcome, output) = run_daemon(&command, stop, args, witness, cwd, run_as);
+        let (code, outcome, daemon, output) = run_daemon(&command, stop, args, witness, cwd, run_as);
         answer(&conn, &serde_json::json!({"code": code}));
-        *launch.lock().unwrap_or_else(|e| e.into_inner()) = Launch { outcome, output };
+        *launch.lock().unwrap_or_else(|e| e.into_inner()) = Launch { outcome, daemon, output };
     }
 }
 
@@ -215,7 +218,7 @@ fn answer(conn: &OwnedFd, v: &serde_json::Value) {
 
 /// Runs the daemon's command line (a remote shell's: for `sh -c`) in a
 /// sandbox, its ranks reporting to this relay's witness: its exit code, the
-/// run, and its last output.
+/// run, the daemon's pid, and its last output.
 fn run_daemon(
     command: &str,
     stop: &AtomicBool,
@@ -223,7 +226,7 @@ fn run_daemon(
     witness: &Path,
     cwd: &Path,
     run_as: Option<&RunAs>,
-) -> (i32, Option<sandbox::RunOutcome>, String) {
+) -> (i32, Option<sandbox::RunOutcome>, Option<i32>, String) {
     use parlab::exercise::{INPUT_ENV, WITNESS_ENV};
     let envs: Vec<(&str, std::ffi::OsString)> = vec![
         (WITNESS_ENV, witness.into()),
@@ -253,18 +256,21 @@ fn run_daemon(
         keep: &[],
     };
     let running = AtomicBool::new(true);
-    let outcome = std::thread::scope(|s| {
-        s.spawn(|| {
+    let (outcome, daemon) = std::thread::scope(|s| {
+        let looking = s.spawn(|| {
+            let mut daemon = None;
             while running.load(Ordering::SeqCst) {
                 if stop.load(Ordering::SeqCst) {
                     watched.store(true, Ordering::SeqCst);
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                daemon = daemon.or_else(find_daemon);
+                std::thread::sleep(Duration::from_millis(if daemon.is_some() { 20 } else { 2 }));
             }
+            daemon
         });
         let outcome = sandbox::run(&spec);
         running.store(false, Ordering::SeqCst);
-        outcome
+        (outcome, looking.join().ok().flatten())
     });
     match outcome {
         Ok(o) => {
@@ -275,16 +281,39 @@ fn run_daemon(
             let text = format!("{}{}", o.stdout, o.stderr);
             let lines: Vec<&str> = text.lines().collect();
             let tail = lines[lines.len().saturating_sub(20)..].join("\n");
-            (code, Some(o), tail)
+            (code, Some(o), daemon, tail)
         }
-        Err(e) => (1, None, format!("cannot start the MPI daemon: {e}")),
+        Err(e) => (1, None, None, format!("cannot start the MPI daemon: {e}")),
     }
 }
 
+/// The MPI daemon this relay started, once it runs: the session leader the
+/// sandbox made (this process's child, leading its own session) if it is
+/// the daemon itself (the shell ran it in its place), else that leader's
+/// child that is. Known by its pid, as `mpirun` is at home: a rank can run
+/// a program of its own under the daemon's name, never be its parent.
+fn find_daemon() -> Option<i32> {
+    let me = std::process::id() as i32;
+    let leader = parlab_sandbox::procs::children_of(me)
+        .into_iter()
+        .find(|&p| parlab_sandbox::procs::stat(p).is_some_and(|s| s.session == p))?;
+    let is_daemon = |p: i32| crate::witness::exe_name(p).is_some_and(|e| DAEMONS.contains(&e.as_str()));
+    if is_daemon(leader) {
+        return Some(leader);
+    }
+    parlab_sandbox::procs::children_of(leader).into_iter().find(|&p| is_daemon(p))
+}
+
 /// The calls, once each is checked to come from a rank of this run: a
-/// process of the program's user, in the session of the daemon this relay
-/// started, whose parent is that daemon.
-fn from_ranks(calls: Vec<Call>, session: Option<i32>, uid: u32, host: &str) -> Result<Vec<Call>, String> {
+/// process of the program's user, in the session this relay started, whose
+/// parent is the daemon it started.
+fn from_ranks(
+    calls: Vec<Call>,
+    session: Option<i32>,
+    daemon: Option<i32>,
+    uid: u32,
+    host: &str,
+) -> Result<Vec<Call>, String> {
     for c in &calls {
         if c.uid != uid || session.is_none() || c.session != session {
             return Err(format!(
@@ -293,7 +322,7 @@ fn from_ranks(calls: Vec<Call>, session: Option<i32>, uid: u32, host: &str) -> R
                 c.pid, c.work
             ));
         }
-        if !c.parent_exe.as_deref().is_some_and(|exe| DAEMONS.contains(&exe)) {
+        if daemon.is_none() || c.parent != daemon {
             return Err(format!(
                 "process {} on {host} counted a part, but the MPI daemon there did not start it (a process started \
                  inside a rank): on MPI every rank counts its own part, in its own process",
@@ -323,14 +352,13 @@ mod tests {
         assert!(parse_lasting("1").is_err());
     }
 
-    fn call(pid: i32, session: i32, parent_exe: &str) -> Call {
+    fn call(pid: i32, session: i32, parent: i32) -> Call {
         Call {
             pid,
             uid: 7,
             tid: pid,
             session: Some(session),
-            parent: Some(1),
-            parent_exe: Some(parent_exe.into()),
+            parent: Some(parent),
             host: None,
             work: crate::witness::Work::Count(0, 10),
             start_ns: 0,
@@ -341,11 +369,13 @@ mod tests {
 
     #[test]
     fn only_the_daemons_children_in_its_session_are_ranks() {
-        assert!(from_ranks(vec![call(5, 3, "orted"), call(6, 3, "prted")], Some(3), 7, "h").is_ok());
-        let inside = from_ranks(vec![call(5, 3, "ex13_mpi_ranks")], Some(3), 7, "h").unwrap_err();
+        assert!(from_ranks(vec![call(5, 3, 4), call(6, 3, 4)], Some(3), Some(4), 7, "h").is_ok());
+        // A process under a parent named like the daemon is no rank: the pid decides.
+        let inside = from_ranks(vec![call(9, 3, 5)], Some(3), Some(4), 7, "h").unwrap_err();
         assert!(inside.contains("the MPI daemon there did not start it"), "{inside}");
-        let other = from_ranks(vec![call(5, 4, "orted")], Some(3), 7, "h").unwrap_err();
+        let other = from_ranks(vec![call(5, 8, 4)], Some(3), Some(4), 7, "h").unwrap_err();
         assert!(other.contains("not part of your program's run"), "{other}");
-        assert!(from_ranks(vec![call(5, 3, "orted")], None, 7, "h").is_err());
+        assert!(from_ranks(vec![call(5, 3, 4)], None, Some(4), 7, "h").is_err());
+        assert!(from_ranks(vec![call(5, 3, 4)], Some(3), None, 7, "h").is_err());
     }
 }

@@ -73,8 +73,6 @@ pub struct Call {
     /// `pid`'s session and parent when it spoke, from `/proc`.
     pub session: Option<i32>,
     pub parent: Option<i32>,
-    /// The file name of the parent's executable then (`orted`, `mpirun`...).
-    pub parent_exe: Option<String>,
     /// The host it ran on, when not this one (a relay's call, its times
     /// moved onto this checker's clock).
     pub host: Option<String>,
@@ -179,9 +177,8 @@ struct Loop {
     calls: Vec<Call>,
     /// Calls whose connection closed before their end: did their process end too?
     closing: Vec<(Call, std::time::Instant)>,
-    /// Session and parent of each process that reported, and the parent's
-    /// executable, read at its first report.
-    stats: std::collections::HashMap<i32, (Option<procs::Stat>, Option<String>)>,
+    /// Session and parent of each process that reported, read at its first report.
+    stats: std::collections::HashMap<i32, Option<procs::Stat>>,
 }
 
 impl Loop {
@@ -295,21 +292,13 @@ impl Loop {
             }
             Work::Count(..) | Work::Tiny(_) => thread_cpu_ns(pid, tid).ok_or_else(not_its_thread)?,
         };
-        let (stat, parent_exe) = self
-            .stats
-            .entry(pid)
-            .or_insert_with(|| {
-                let stat = procs::stat(pid);
-                (stat, stat.and_then(|s| exe_name(s.ppid)))
-            })
-            .clone();
+        let stat = *self.stats.entry(pid).or_insert_with(|| procs::stat(pid));
         let mut call = Call {
             pid,
             uid,
             tid,
             session: stat.map(|s| s.session),
             parent: stat.map(|s| s.ppid),
-            parent_exe,
             host: None,
             work: work.clone(),
             start_ns,
@@ -393,7 +382,7 @@ fn parse_work(v: &Value) -> Option<Work> {
 }
 
 /// The file name of `pid`'s executable, as the kernel links it.
-fn exe_name(pid: i32) -> Option<String> {
+pub fn exe_name(pid: i32) -> Option<String> {
     let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
     Some(exe.file_name()?.to_string_lossy().into_owned())
 }

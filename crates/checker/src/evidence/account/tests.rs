@@ -7,7 +7,6 @@ fn call(pid: i32, a: u64, b: u64) -> Call {
         tid: pid,
         session: Some(1),
         parent: Some(1),
-        parent_exe: None,
         host: None,
         work: Work::Count(a, b),
         start_ns: 0,
