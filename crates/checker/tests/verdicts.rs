@@ -16,7 +16,15 @@ fn every_solution_passes_with_schema_conforming_json() {
     let refs: Vec<(&str, &str)> = replaced.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let dir = exercises_with("solutions", &refs);
     let mpi = mpi_here();
+    // Where two hosts can be simulated (root, as CI), `mpi.rs` grades 13's
+    // reference on them as root, rank 0 here and rank 1 there (the rules for
+    // ranks here included), and `ordinary_user.rs` grades it on one host:
+    // not a third time here.
+    let on_two_hosts = mpi && two_hosts_missing().is_none();
     for name in &names {
+        if name.starts_with("13_") && on_two_hosts {
+            continue;
+        }
         let (code, v) = verdict(&dir, name, &[]);
         if name.starts_with("13_") && !mpi {
             assert_eq!((code, v["verdict"].as_str()), (4, Some("skipped")), "{name}: {v}");

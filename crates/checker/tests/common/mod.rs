@@ -215,3 +215,23 @@ impl Drop for Hog {
         let _ = self.0.wait();
     }
 }
+
+/// Why two hosts cannot be simulated here, if they cannot (see
+/// `crates/parlab-mpi/two-hosts.sh`); where the tests must run them (CI, as
+/// root, sets `PARLAB_REQUIRE_TWO_HOSTS=1`), a failure.
+pub fn two_hosts_missing() -> Option<String> {
+    let why = if !nix::unistd::geteuid().is_root() {
+        Some("needs root, to make network namespaces".to_string())
+    } else {
+        let on_path = |p: &str| std::process::Command::new("sh").args(["-c", &format!("command -v {p}")]).output();
+        let missing: Vec<&str> =
+            ["ip", "unshare"].into_iter().filter(|p| !on_path(p).is_ok_and(|o| o.status.success())).collect();
+        (!missing.is_empty()).then(|| format!("needs {} (apt-get install iproute2 util-linux)", missing.join(" and ")))
+    };
+    if let Some(why) = &why
+        && std::env::var_os("PARLAB_REQUIRE_TWO_HOSTS").is_some()
+    {
+        panic!("PARLAB_REQUIRE_TWO_HOSTS is set: two hosts {why}");
+    }
+    why
+}
