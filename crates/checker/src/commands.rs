@@ -50,7 +50,7 @@ pub fn verify(
             let mut v = verify::verify(ex, opts);
             verify::clear_status_line(opts);
             progress.record(&opts.dir, &ex.name, v.verdict == Status::Passed);
-            v.next = Some(next_step(manifest, &opts.dir, ex, &v));
+            v.next = Some(next_step(manifest, opts, ex, &v));
             v
         };
         if json {
@@ -105,8 +105,10 @@ pub fn exit_code(status: Status, inconclusive_as: InconclusiveAs) -> i32 {
 }
 
 /// What to do after this verdict, in the form the learner runs the checker.
-fn next_step(manifest: &Manifest, dir: &Path, ex: &Exercise, v: &Verdict) -> String {
-    let me = invocation();
+fn next_step(manifest: &Manifest, opts: &verify::Options, ex: &Exercise, v: &Verdict) -> String {
+    let (me, dir) = (invocation(), opts.dir.as_path());
+    // The same grading again: on the same hosts, where there were several.
+    let hosts = opts.hosts.as_ref().map(|h| format!(" --hosts {}", h.display())).unwrap_or_default();
     let following = manifest.exercises.iter().skip_while(|e| e.name != ex.name).nth(1);
     match (v.verdict, following) {
         (Status::Passed, Some(n)) => {
@@ -114,7 +116,7 @@ fn next_step(manifest: &Manifest, dir: &Path, ex: &Exercise, v: &Verdict) -> Str
         }
         (Status::Passed, None) => "that was the last exercise: well done".into(),
         (Status::Inconclusive, _) => {
-            format!("run `{me} verify {} --seed {}` again when the machine is quieter", ex.number(), v.seed)
+            format!("run `{me} verify {} --seed {}{hosts}` again when the machine is quieter", ex.number(), v.seed)
         }
         (Status::Skipped, _) => format!("install what is missing, then `{me} verify {}`", ex.number()),
         _ => format!("read {}, or `{me} hint {}`", chapter_of(dir, &ex.name), ex.number()),

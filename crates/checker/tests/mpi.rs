@@ -121,7 +121,13 @@ fn on_two_hosts_the_reference_passes_and_wrong_ranks_fail() {
     }
     let _turn = turn();
     let (code, v) = verdict_on_two_hosts("hosts-reference", &solution("13_mpi_ranks"));
-    assert_eq!((code, v["verdict"].as_str()), (0, Some("passed")), "{v}");
+    // Beside a busy CPU the speed can be inconclusive, for that reason, never failed.
+    match (code, v["verdict"].as_str()) {
+        (0, Some("passed")) => {}
+        (3, Some("inconclusive")) => assert!(deciding(&v).contains("busy"), "{v}"),
+        _ => panic!("the reference on two hosts: {v}"),
+    }
+    assert!(v["next"].as_str().unwrap().contains("--hosts") || code == 0, "{v}");
     assert_eq!(v["evidence"]["processes"], 2, "{v}");
     assert_eq!(v["evidence"]["other_hosts"].as_array().map(Vec::len), Some(1), "{v}");
     // Both counting at once on the checker's clock: the other host's clock,
